@@ -1,0 +1,153 @@
+package config
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"time"
+
+	"github.com/systembruker/systembruker/internal/atomicfile"
+)
+
+// DefaultProfile is the profile used when none is named.
+const DefaultProfile = "default"
+
+// File is the whole of config.json: every profile and which one is active.
+type File struct {
+	ActiveProfile string              `json:"active_profile,omitempty"`
+	Profiles      map[string]*Profile `json:"profiles,omitempty"`
+
+	path string
+}
+
+// Profile is a vendor's set-up, one section per environment, so that the same
+// vendor can walk sandbox, test and prod with the same profile name.
+type Profile struct {
+	// Env is the environment used when --env is not given.
+	Env  string                 `json:"env,omitempty"`
+	Envs map[string]*EnvProfile `json:"envs,omitempty"`
+}
+
+// EnvProfile holds the non-secret facts of a set-up in one environment.
+// Secrets (private keys, tokens) are never here: keys are referred to by name.
+type EnvProfile struct {
+	OrgNo   string `json:"org_no,omitempty"`
+	OrgName string `json:"org_name,omitempty"`
+
+	// The vendor's Maskinporten client and the key it signs grants with.
+	ClientID   string     `json:"client_id,omitempty"`
+	KeyName    string     `json:"key_name,omitempty"`
+	KID        string     `json:"kid,omitempty"`
+	Scopes     []string   `json:"scopes,omitempty"`
+	KeyExpires *time.Time `json:"key_expires,omitempty"`
+
+	// The admin client that may call Digdir's self-service API.
+	AdminClientID string `json:"admin_client_id,omitempty"`
+	AdminKey      string `json:"admin_key,omitempty"`
+
+	// The system in Altinn's system register.
+	SystemID string `json:"system_id,omitempty"`
+
+	URLs URLs `json:"urls,omitempty"`
+}
+
+var profileName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
+
+// ValidProfileName checks a profile name (it becomes part of file and
+// keychain names, so it is kept plain).
+func ValidProfileName(name string) error {
+	if !profileName.MatchString(name) {
+		return fmt.Errorf("profile name %q: use letters, digits, '.', '_' or '-' (at most 64)", name)
+	}
+	return nil
+}
+
+// Load reads config.json from dir. A missing file is an empty config.
+func Load(dir string) (*File, error) {
+	f := &File{path: filepath.Join(dir, "config.json")}
+	data, err := os.ReadFile(f.path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return f, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal(data, f); err != nil {
+		return nil, fmt.Errorf("%s is not valid JSON (%v): fix or remove it", f.path, err)
+	}
+	return f, nil
+}
+
+// Path is where the file lives.
+func (f *File) Path() string { return f.path }
+
+// Save writes the file atomically with mode 0600.
+func (f *File) Save() error {
+	data, err := json.MarshalIndent(f, "", "  ")
+	if err != nil {
+		return err
+	}
+	return atomicfile.Write(f.path, append(data, '\n'), 0o600)
+}
+
+// Profile returns the named profile, creating it in memory if it is new.
+// An empty name means the active profile.
+func (f *File) Profile(name string) (*Profile, string, error) {
+	if name == "" {
+		name = f.ActiveProfile
+	}
+	if name == "" {
+		name = DefaultProfile
+	}
+	if err := ValidProfileName(name); err != nil {
+		return nil, name, err
+	}
+	if f.Profiles == nil {
+		f.Profiles = map[string]*Profile{}
+	}
+	p := f.Profiles[name]
+	if p == nil {
+		p = &Profile{}
+		f.Profiles[name] = p
+	}
+	return p, name, nil
+}
+
+// ProfileNames lists profiles in name order.
+func (f *File) ProfileNames() []string {
+	names := make([]string, 0, len(f.Profiles))
+	for n := range f.Profiles {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// EnvName is the environment to use: explicit wins, then the profile's, then sandbox.
+func (p *Profile) EnvName(explicit string) string {
+	switch {
+	case explicit != "":
+		return explicit
+	case p.Env != "":
+		return p.Env
+	}
+	return Sandbox
+}
+
+// For returns the profile's section for an environment, creating it if needed.
+func (p *Profile) For(env string) *EnvProfile {
+	if p.Envs == nil {
+		p.Envs = map[string]*EnvProfile{}
+	}
+	e := p.Envs[env]
+	if e == nil {
+		e = &EnvProfile{}
+		p.Envs[env] = e
+	}
+	return e
+}

@@ -1,0 +1,3 @@
+module github.com/systembruker/systembruker
+
+go 1.26.0
