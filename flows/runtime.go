@@ -1,0 +1,184 @@
+// Package flows orchestrates each step of the vendor journey without any UI:
+// the commands and the wizard both call it. Every step is idempotent and can
+// be re-run after an interruption; what a step learns is written to the
+// profile atomically as soon as it is known.
+package flows
+
+import (
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/systembruker/systembruker/config"
+	"github.com/systembruker/systembruker/keystore"
+	"github.com/systembruker/systembruker/sim"
+)
+
+// EnvCAFile names a PEM file of extra root certificates to trust, e.g. the CA
+// printed by `systembruker sim serve --tls` or a corporate proxy's.
+const EnvCAFile = "SYSTEMBRUKER_CA_FILE"
+
+// Options open a Runtime.
+type Options struct {
+	Dirs       config.Dirs
+	Env        string // explicit --env; "" means the profile's, else sandbox
+	Profile    string // explicit --profile; "" means the active one
+	Keystore   keystore.Backend
+	Passphrase func() ([]byte, error)
+	Getenv     func(string) string
+	HTTP       *http.Client // nil: a default client (and the sandbox's own when embedded)
+	Now        func() time.Time
+}
+
+// Runtime is an opened profile in one environment with what it needs to act:
+// keys, an HTTP client and, in the sandbox, the embedded simulator.
+type Runtime struct {
+	Dirs        config.Dirs
+	Config      *config.File
+	ProfileName string
+	Profile     *config.Profile
+	Env         config.Environment
+	// Facts is the profile's section for Env; changes are kept by SaveProfile.
+	Facts *config.EnvProfile
+	Keys  *keystore.Store
+	Now   func() time.Time
+
+	http    *http.Client
+	sandbox *sim.Instance
+	getenv  func(string) string
+}
+
+// Open loads the profile and resolves the environment. It touches neither
+// the network nor the keychain: both are opened on first use.
+func Open(o Options) (*Runtime, error) {
+	if o.Getenv == nil {
+		o.Getenv = os.Getenv
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	cfg, err := config.Load(o.Dirs.Config)
+	if err != nil {
+		return nil, err
+	}
+	prof, name, err := cfg.Profile(o.Profile)
+	if err != nil {
+		return nil, err
+	}
+	envName := prof.EnvName(o.Env)
+	facts := prof.For(envName)
+	env, err := config.Resolve(envName, facts.URLs, o.Getenv)
+	if err != nil {
+		return nil, err
+	}
+	keys, err := keystore.Open(keystore.Options{
+		Dir:        filepath.Join(o.Dirs.Data, "keys"),
+		Backend:    o.Keystore,
+		Passphrase: o.Passphrase,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &Runtime{
+		Dirs: o.Dirs, Config: cfg, ProfileName: name, Profile: prof,
+		Env: env, Facts: facts, Keys: keys, Now: o.Now,
+		http: o.HTTP, getenv: o.Getenv,
+	}, nil
+}
+
+// SaveProfile writes the profile file atomically.
+func (r *Runtime) SaveProfile() error { return r.Config.Save() }
+
+// Connect makes the environment's URLs reachable: in the sandbox it starts
+// the embedded simulator (state in the data folder) and fills in the URLs it
+// serves. It is cheap to call again.
+func (r *Runtime) Connect() error {
+	if r.Env.Embedded && r.sandbox == nil {
+		if err := r.startSandbox(); err != nil {
+			return err
+		}
+	}
+	if r.http == nil {
+		c, err := defaultHTTPClient(r.getenv(EnvCAFile))
+		if err != nil {
+			return err
+		}
+		r.http = c
+	}
+	return nil
+}
+
+// HTTP is the client for the environment's services. Call Connect first.
+func (r *Runtime) HTTP() *http.Client { return r.http }
+
+// Close stops the embedded simulator, if any.
+func (r *Runtime) Close() error {
+	if r.sandbox == nil {
+		return nil
+	}
+	err := r.sandbox.Close()
+	r.sandbox = nil
+	return err
+}
+
+func (r *Runtime) startSandbox() error {
+	srv, err := sim.New(sim.Config{
+		StatePath: filepath.Join(r.Dirs.Data, "sandbox", "state.json"),
+		Issuer:    r.Env.Issuer,
+	})
+	if err != nil {
+		return fmt.Errorf("start the sandbox: %w", err)
+	}
+	inst, err := srv.Start("127.0.0.1:0", true)
+	if err != nil {
+		return fmt.Errorf("start the sandbox: %w", err)
+	}
+	r.sandbox = inst
+	u := inst.URLs
+	fill := func(dst *string, v string) {
+		if *dst == "" {
+			*dst = v
+		}
+	}
+	fill(&r.Env.MaskinportenURL, u.Maskinporten)
+	fill(&r.Env.SelfServiceURL, u.SelfService)
+	fill(&r.Env.AltinnURL, u.Altinn)
+	fill(&r.Env.AltinnUIURL, u.AltinnUI)
+	if r.http == nil {
+		r.http = inst.Client()
+	}
+	return nil
+}
+
+// SandboxControlURL is the embedded simulator's control API, or "" outside
+// the embedded sandbox. The sandbox bootstrap (admin key) uses it.
+func (r *Runtime) SandboxControlURL() string {
+	if r.sandbox == nil {
+		return ""
+	}
+	return r.sandbox.URLs.Control
+}
+
+func defaultHTTPClient(caFile string) (*http.Client, error) {
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	if caFile != "" {
+		pem, err := os.ReadFile(caFile)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", EnvCAFile, err)
+		}
+		pool, err := x509.SystemCertPool()
+		if err != nil {
+			pool = x509.NewCertPool()
+		}
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, errors.New(EnvCAFile + ": no PEM certificates in " + caFile)
+		}
+		tr.TLSClientConfig = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
+	}
+	return &http.Client{Transport: tr, Timeout: 60 * time.Second}, nil
+}

@@ -1,0 +1,322 @@
+package keystore
+
+import (
+	"crypto"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	jose "github.com/go-jose/go-jose/v4"
+)
+
+// record is the metadata file <Dir>/<name>.json. It holds only public data.
+type record struct {
+	Info
+	// MaskinportenExpires is the key's exp as registered at Digdir; kept
+	// apart from Info.Expires, which also folds in the certificate.
+	MaskinportenExpires *time.Time      `json:"maskinporten_expires,omitempty"`
+	JWK                 jose.JSONWebKey `json:"jwk"`
+}
+
+func (s *Store) metaPath(name string) string { return filepath.Join(s.dir, name+".json") }
+
+func (s *Store) keySlot(name string) slot {
+	return slot{
+		label:    fmt.Sprintf("key %q", name),
+		item:     "key:" + name,
+		identity: "key-identity:" + name,
+		file:     filepath.Join(s.dir, name+".age"),
+	}
+}
+
+// Generate creates an RSA key pair of bits (0 means 2048; 2048, 3072 or 4096)
+// and stores it under name. The kid is the key's RFC 7638 thumbprint.
+func (s *Store) Generate(name string, bits int) (Info, error) {
+	if bits == 0 {
+		bits = minBits
+	}
+	if bits < minBits {
+		return Info{}, fmt.Errorf("%d bits: %w", bits, errSmallKey)
+	}
+	if bits != 2048 && bits != 3072 && bits != 4096 {
+		return Info{}, fmt.Errorf("%d bits: choose 2048, 3072 or 4096", bits)
+	}
+	if err := s.checkNew(name); err != nil {
+		return Info{}, err
+	}
+	priv, err := rsa.GenerateKey(rand.Reader, bits)
+	if err != nil {
+		return Info{}, err
+	}
+	return s.add(name, priv, nil, "")
+}
+
+// ImportPEM stores a PKCS#1 or PKCS#8 RSA private key, which may come with
+// CERTIFICATE blocks (the chain, in any order).
+func (s *Store) ImportPEM(name string, data []byte) (Info, error) {
+	if err := s.checkNew(name); err != nil {
+		return Info{}, err
+	}
+	priv, chain, err := parsePEM(data)
+	if err != nil {
+		return Info{}, err
+	}
+	return s.add(name, priv, chain, "")
+}
+
+// ImportJWK stores a private RSA JWK. It keeps the JWK's kid, if it has one,
+// because that kid may already be registered at Maskinporten.
+func (s *Store) ImportJWK(name string, data []byte) (Info, error) {
+	if err := s.checkNew(name); err != nil {
+		return Info{}, err
+	}
+	priv, chain, kid, err := parseJWK(data)
+	if err != nil {
+		return Info{}, err
+	}
+	return s.add(name, priv, chain, kid)
+}
+
+// ImportP12 stores the key and certificate chain of a PKCS#12 file, such as
+// a virksomhetssertifikat. A wrong password gives ErrWrongPassword.
+func (s *Store) ImportP12(name string, data []byte, password string) (Info, error) {
+	if err := s.checkNew(name); err != nil {
+		return Info{}, err
+	}
+	priv, chain, err := parseP12(data, password)
+	if err != nil {
+		return Info{}, err
+	}
+	return s.add(name, priv, chain, "")
+}
+
+// checkNew fails early, before a slow key generation or a prompt, if name is
+// invalid or taken. add checks again, atomically.
+func (s *Store) checkNew(name string) error {
+	if err := ValidName(name); err != nil {
+		return err
+	}
+	if _, err := os.Lstat(s.metaPath(name)); err == nil {
+		return &existsError{name}
+	}
+	return nil
+}
+
+// add stores a parsed key. The metadata is created first, exclusively, so
+// that two processes adding the same name cannot overwrite each other's
+// keychain item; if storing the secret fails the metadata is removed again.
+func (s *Store) add(name string, priv *rsa.PrivateKey, chain []*x509.Certificate, kid string) (Info, error) {
+	secret, err := encodeSecret(priv, chain)
+	if err != nil {
+		return Info{}, err
+	}
+	jwk := jose.JSONWebKey{Key: &priv.PublicKey, KeyID: kid, Algorithm: "RS256", Use: "sig", Certificates: chain}
+	if jwk.KeyID == "" {
+		if jwk.KeyID, err = thumbprint(jwk); err != nil {
+			return Info{}, err
+		}
+	}
+	rec := record{
+		Info: Info{
+			Name:    name,
+			KID:     jwk.KeyID,
+			Bits:    priv.N.BitLen(),
+			Created: time.Now().UTC().Truncate(time.Second),
+			Storage: s.storageFor(len(secret)),
+		},
+		JWK: jwk,
+	}
+	if len(chain) > 0 {
+		rec.Certificate = certInfo(chain[0])
+	}
+	rec.setExpires()
+	if rec.Storage == InFile {
+		// Unlock first, so a wrong passphrase leaves nothing behind.
+		if _, err := s.fileIdentity(); err != nil {
+			return Info{}, err
+		}
+	}
+	meta, err := json.MarshalIndent(rec, "", "  ")
+	if err != nil {
+		return Info{}, err
+	}
+	if err := writeExclusive(s.metaPath(name), append(meta, '\n')); err != nil {
+		if errors.Is(err, fs.ErrExist) {
+			return Info{}, &existsError{name}
+		}
+		return Info{}, err
+	}
+	if err := s.put(s.keySlot(name), rec.Storage, secret); err != nil {
+		os.Remove(s.metaPath(name))
+		return Info{}, err
+	}
+	return rec.Info, nil
+}
+
+// thumbprint is the RFC 7638 SHA-256 thumbprint, base64url without padding.
+func thumbprint(k jose.JSONWebKey) (string, error) {
+	pub := k.Public()
+	tp, err := pub.Thumbprint(crypto.SHA256)
+	if err != nil {
+		return "", err
+	}
+	return base64.RawURLEncoding.EncodeToString(tp), nil
+}
+
+// setExpires sets Expires to the earliest known expiry.
+func (r *record) setExpires() {
+	r.Expires = nil
+	var times []time.Time
+	if r.Certificate != nil {
+		times = append(times, r.Certificate.NotAfter)
+	}
+	if r.MaskinportenExpires != nil {
+		times = append(times, *r.MaskinportenExpires)
+	}
+	if len(times) > 0 {
+		t := slices.MinFunc(times, time.Time.Compare)
+		r.Expires = &t
+	}
+}
+
+func (s *Store) read(name string) (*record, error) {
+	if err := ValidName(name); err != nil {
+		return nil, err
+	}
+	data, err := os.ReadFile(s.metaPath(name))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, keyNotFound(name)
+	}
+	if err != nil {
+		return nil, err
+	}
+	var rec record
+	if err := json.Unmarshal(data, &rec); err != nil {
+		return nil, fmt.Errorf("key metadata %s is damaged: %w", s.metaPath(name), err)
+	}
+	if _, ok := rec.JWK.Key.(*rsa.PublicKey); !ok || rec.Name == "" {
+		return nil, fmt.Errorf("key metadata %s is damaged: it has no RSA public key or name", s.metaPath(name))
+	}
+	return &rec, nil
+}
+
+// List returns every key's metadata, sorted by name. It reads no secrets and
+// never touches the keychain.
+func (s *Store) List() ([]Info, error) {
+	entries, err := os.ReadDir(s.dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return []Info{}, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	infos := []Info{}
+	for _, e := range entries {
+		name, ok := strings.CutSuffix(e.Name(), ".json")
+		if !ok || !e.Type().IsRegular() || ValidName(name) != nil {
+			continue
+		}
+		rec, err := s.read(name)
+		if err != nil {
+			return nil, err
+		}
+		infos = append(infos, rec.Info)
+	}
+	slices.SortFunc(infos, func(a, b Info) int { return strings.Compare(a.Name, b.Name) })
+	return infos, nil
+}
+
+// Info returns one key's metadata; an unknown name gives ErrNotFound.
+func (s *Store) Info(name string) (Info, error) {
+	rec, err := s.read(name)
+	if err != nil {
+		return Info{}, err
+	}
+	return rec.Info, nil
+}
+
+// Load reads a key's private part from the keychain or its age file.
+func (s *Store) Load(name string) (*Key, error) {
+	rec, err := s.read(name)
+	if err != nil {
+		return nil, err
+	}
+	sl := s.keySlot(rec.Name)
+	secret, err := s.get(sl, rec.Storage)
+	if errors.Is(err, errSecretGone) {
+		return nil, fmt.Errorf("key %s: its private key is gone from %s (deleted outside systembruker?): "+
+			"remove the key with `systembruker keys delete %s`, then generate or import it again", rec.Name, where(rec.Storage), rec.Name)
+	}
+	if err != nil {
+		return nil, err
+	}
+	priv, chain, err := decodeSecret(secret)
+	if err != nil {
+		return nil, fmt.Errorf("key %s: the stored private key is damaged: %w", rec.Name, err)
+	}
+	if !priv.PublicKey.Equal(rec.JWK.Key) {
+		return nil, fmt.Errorf("key %s: the stored private key does not match %s: "+
+			"delete the key and import it again", rec.Name, s.metaPath(rec.Name))
+	}
+	return &Key{Info: rec.Info, Private: priv, Chain: chain}, nil
+}
+
+func where(st Storage) string {
+	switch st {
+	case InKeychain:
+		return "the OS keychain"
+	case InKeychainFile:
+		return "the OS keychain or its encrypted file"
+	default:
+		return "the encrypted file store"
+	}
+}
+
+// Delete removes a key's keychain items, files and metadata. The metadata goes
+// last, so a failed delete can be retried.
+func (s *Store) Delete(name string) error {
+	rec, err := s.read(name)
+	if err != nil {
+		return err
+	}
+	if err := s.remove(s.keySlot(rec.Name), rec.Storage); err != nil {
+		return fmt.Errorf("delete key %s: %w", rec.Name, err)
+	}
+	return removeFile(s.metaPath(rec.Name))
+}
+
+// SetExpiry records the expiry Maskinporten (Digdir) gave the key.
+func (s *Store) SetExpiry(name string, exp time.Time) error {
+	rec, err := s.read(name)
+	if err != nil {
+		return err
+	}
+	exp = exp.UTC()
+	rec.MaskinportenExpires = &exp
+	rec.setExpires()
+	meta, err := json.MarshalIndent(rec, "", "  ")
+	if err != nil {
+		return err
+	}
+	return writeFile(s.metaPath(rec.Name), append(meta, '\n'))
+}
+
+// PublicJWK returns the key's public JWK (kty RSA, n, e, kid, alg RS256, use
+// sig, and x5c leaf first when it has a certificate). It reads metadata only.
+func (s *Store) PublicJWK(name string) (jose.JSONWebKey, error) {
+	rec, err := s.read(name)
+	if err != nil {
+		return jose.JSONWebKey{}, err
+	}
+	return rec.JWK, nil
+}

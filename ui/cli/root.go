@@ -1,0 +1,112 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+
+	"github.com/spf13/cobra"
+
+	"github.com/systembruker/systembruker/config"
+)
+
+// Version is set at build time with -ldflags "-X .../ui/cli.Version=v1.2.3".
+var Version = "dev"
+
+// Main runs the command line and returns the exit code.
+func Main(args []string) int {
+	f := NewFactory()
+	defer f.Close()
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	return Run(ctx, f, args)
+}
+
+// Run executes args against f; tests call it with injected streams.
+func Run(ctx context.Context, f *Factory, args []string) int {
+	root := NewRootCmd(f)
+	root.SetArgs(args)
+	root.SetIn(f.IO.In)
+	root.SetOut(f.IO.Out)
+	root.SetErr(f.IO.ErrOut)
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return ExitOK
+	}
+	if ctx.Err() != nil {
+		err = errCancelled
+	}
+	if !errors.Is(err, errCancelled) {
+		f.printError(err)
+	}
+	return ExitCode(err)
+}
+
+// NewRootCmd builds the command tree.
+func NewRootCmd(f *Factory) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "systembruker",
+		Short: "From an org number to a working Altinn system-user token",
+		Long: `systembruker takes an end-user system vendor (sluttbrukersystemleverandør)
+from nothing to a working Altinn system-user token: RSA keys in the OS
+keychain, a Maskinporten client, the system register, systembruker requests
+to customers, and tokens. Run it without arguments for the guided wizard;
+every wizard step is also a command.
+
+Environments: sandbox (default; an embedded simulator, no credentials
+needed), test (test.maskinporten.no + TT02) and prod.`,
+		Version:       Version,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		Args:          cobra.NoArgs,
+		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
+			return f.checkGlobals()
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runWizard(cmd.Context(), f)
+		},
+	}
+	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
+		return usageError{fmt.Errorf("%w (see `%s --help`)", err, cmd.CommandPath())}
+	})
+	pf := root.PersistentFlags()
+	pf.StringVar(&f.Env, "env", "", "environment: sandbox, test or prod (default: the profile's, else sandbox)")
+	pf.StringVar(&f.Profile, "profile", "", "profile to use (default: the active profile)")
+	pf.StringVar(&f.Keystore, "keystore", "", `where secrets live: "keychain" (default) or "file" (age-encrypted, passphrase)`)
+	pf.BoolVar(&f.NoInput, "no-input", false, "never prompt; fail with the flag to pass instead")
+	pf.BoolVarP(&f.Yes, "yes", "y", false, "confirm writes without asking (also in prod)")
+	pf.BoolVarP(&f.Verbose, "verbose", "v", false, "show raw server answers on errors")
+	pf.BoolVar(&f.Accessible, "accessible", false, "plain line-by-line prompts for screen readers (also ACCESSIBLE=1)")
+
+	for _, sub := range subcommands {
+		root.AddCommand(sub(f))
+	}
+	return root
+}
+
+// subcommands lists the command constructors; each lives in its own file.
+var subcommands []func(*Factory) *cobra.Command
+
+func (f *Factory) checkGlobals() error {
+	if f.Env != "" {
+		if _, err := config.Builtin(f.Env); err != nil {
+			return usageError{err}
+		}
+	}
+	switch f.Keystore {
+	case "", "keychain", "file":
+	default:
+		return usageErrorf("--keystore must be \"keychain\" or \"file\", not %q", f.Keystore)
+	}
+	if f.Profile != "" {
+		if err := config.ValidProfileName(f.Profile); err != nil {
+			return usageError{err}
+		}
+	}
+	if f.Getenv("ACCESSIBLE") != "" || f.Getenv("TERM") == "dumb" {
+		f.Accessible = true
+	}
+	return nil
+}

@@ -1,0 +1,103 @@
+package wizard
+
+import (
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+	"charm.land/huh/v2"
+)
+
+// formStep is what the form screens (generate, import, delete) share: a huh
+// form, the slow work it starts once completed, and the last error. Answers
+// live behind pointers in the screen, so a rebuilt form (after an error)
+// shows what the user typed.
+type formStep struct {
+	c     *common
+	build func() (*huh.Form, huh.Field)
+	form  *huh.Form
+	first huh.Field // shift+tab here leaves the screen: huh has no earlier field
+	task  task
+	err   error
+}
+
+func newFormStep(c *common, groups func() []*huh.Group) formStep {
+	fs := formStep{c: c, task: newTask()}
+	fs.build = func() (*huh.Form, huh.Field) {
+		f := c.newForm(groups()...)
+		return f, f.GetFocusedField()
+	}
+	fs.form, fs.first = fs.build()
+	return fs
+}
+
+// reset builds a fresh form (a huh form is single-use) and starts it.
+func (f *formStep) reset() tea.Cmd {
+	f.form, f.first = f.build()
+	f.form.WithWidth(f.c.width)
+	return f.form.Init()
+}
+
+func (f *formStep) init() tea.Cmd { return f.form.Init() }
+
+func (f *formStep) setSize(w, h int) {
+	f.form.WithWidth(w)
+	f.form.Update(tea.WindowSizeMsg{Width: w, Height: h})
+}
+
+func (f *formStep) typing() bool {
+	_, isInput := f.form.GetFocusedField().(*huh.Input)
+	return !f.task.running && f.form.State == huh.StateNormal && isInput
+}
+
+func (f *formStep) canLeave(msg tea.KeyPressMsg) bool {
+	if f.task.running {
+		return false
+	}
+	return msg.String() == "esc" || f.form.GetFocusedField() == f.first
+}
+
+func (f *formStep) keys() []key.Binding {
+	if f.task.running || f.form.State != huh.StateNormal {
+		return nil
+	}
+	return f.form.KeyBinds()
+}
+
+// update feeds msg to the spinner or the form and reports whether the form
+// has just been completed.
+func (f *formStep) update(msg tea.Msg) (completed bool, cmd tea.Cmd) {
+	if f.task.running {
+		return false, f.task.update(msg)
+	}
+	if f.form.State != huh.StateNormal {
+		return false, nil
+	}
+	if _, ok := msg.(tea.KeyPressMsg); ok {
+		f.err = nil
+	}
+	m, cmd := f.form.Update(msg)
+	f.form = m.(*huh.Form)
+	return f.form.State == huh.StateCompleted, cmd
+}
+
+// finish ends the running task. On error the form comes back, filled in,
+// with the error above it.
+func (f *formStep) finish(err error) tea.Cmd {
+	f.task.running = false
+	f.err = err
+	if err != nil {
+		return f.reset()
+	}
+	return nil
+}
+
+func (f *formStep) view(what string) string {
+	st := f.c.styles
+	if f.task.running {
+		return f.task.view(st, f.c.width, f.c.rt)
+	}
+	out := f.form.View()
+	if f.err != nil {
+		out = errorView(st, f.c.width, what, f.err) + "\n\n" + out
+	}
+	return out
+}
