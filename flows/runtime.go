@@ -25,14 +25,17 @@ const EnvCAFile = "SYSTEMBRUKER_CA_FILE"
 
 // Options open a Runtime.
 type Options struct {
-	Dirs       config.Dirs
-	Env        string // explicit --env; "" means the profile's, else sandbox
-	Profile    string // explicit --profile; "" means the active one
-	Keystore   keystore.Backend
-	Passphrase func() ([]byte, error)
-	Getenv     func(string) string
-	HTTP       *http.Client // nil: a default client (and the sandbox's own when embedded)
-	Now        func() time.Time
+	Dirs     config.Dirs
+	Env      string // explicit --env; "" means the profile's, else sandbox
+	Profile  string // explicit --profile; "" means the active one
+	Keystore keystore.Backend
+	// KeychainService names the keychain entries' service; "" means
+	// "systembruker". Separate services keep separate key sets apart.
+	KeychainService string
+	Passphrase      func() ([]byte, error)
+	Getenv          func(string) string
+	HTTP            *http.Client // nil: a default client (and the sandbox's own when embedded)
+	Now             func() time.Time
 }
 
 // Runtime is an opened profile in one environment with what it needs to act:
@@ -79,6 +82,7 @@ func Open(o Options) (*Runtime, error) {
 	keys, err := keystore.Open(keystore.Options{
 		Dir:        filepath.Join(o.Dirs.Data, "keys"),
 		Backend:    o.Keystore,
+		Service:    o.KeychainService,
 		Passphrase: o.Passphrase,
 	})
 	if err != nil {

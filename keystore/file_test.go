@@ -62,7 +62,7 @@ func TestNoKeychain(t *testing.T) {
 // the passphrase once per Store, and writes nothing unencrypted.
 func TestFileBackend(t *testing.T) {
 	noKeychain(t) // proves the file store never needs the keychain
-	dir := t.TempDir()
+	dir := filepath.Join(t.TempDir(), "keys")
 	pass, calls := passphraseSource(testPassphrase)
 	s, err := Open(Options{Dir: dir, Backend: File, Passphrase: pass})
 	if err != nil {
@@ -91,6 +91,7 @@ func TestFileBackend(t *testing.T) {
 		t.Fatal("identity.age was not created")
 	}
 	assertClean(t, dir)
+	assertPrivate(t, dir)
 
 	s2 := openFileStore(t, dir, testPassphrase)
 	for _, name := range []string{"k2048", "k4096"} {
@@ -156,5 +157,33 @@ func TestFileStoreEmptyPassphrase(t *testing.T) {
 	_, err := s.Generate("k", 2048)
 	if err == nil || !strings.Contains(err.Error(), "SYSTEMBRUKER_PASSPHRASE") {
 		t.Fatalf("Generate with an empty passphrase: %v", err)
+	}
+}
+
+// assertPrivate checks that the store created its folders 0700 and files 0600.
+func assertPrivate(t *testing.T, dir string) {
+	t.Helper()
+	if runtime.GOOS == "windows" {
+		return // no Unix modes
+	}
+	err := filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		fi, err := d.Info()
+		if err != nil {
+			return err
+		}
+		want := os.FileMode(0o600)
+		if d.IsDir() {
+			want = 0o700
+		}
+		if fi.Mode().Perm() != want {
+			t.Errorf("%s has mode %v, want %v", path, fi.Mode().Perm(), want)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 }

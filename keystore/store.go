@@ -157,10 +157,11 @@ func Open(opts Options) (*Store, error) {
 	return s, nil
 }
 
-// Dir returns the folder the Store keeps metadata and encrypted files in.
+// Dir returns the folder the Store keeps metadata and encrypted files in,
+// e.g. for ScanForPrivateKeys in other packages' tests.
 func (s *Store) Dir() string { return s.dir }
 
-// Backend returns the Store's backend.
+// Backend returns the Store's backend (never "").
 func (s *Store) Backend() Backend { return s.backend }
 
 // reservedName is the File backend's identity file (<Dir>/identity.age); a

@@ -16,30 +16,36 @@ import (
 	"time"
 )
 
-// Error texts. Stems marked [real] appear in captured responses, [doc] in
-// Digdir's troubleshooting page; [sim] marks the simulator's own words where
-// Digdir documents none. Clients should match on error and MP code, not text.
+// Error texts, by how sure we are of them. Clients should match on error
+// and MP code, never on text; the simulator's own texts are in the checks,
+// marked [sim].
+
+// Seen in captured responses.
 const (
-	msgClientAuth    = "Invalid assertion. Client authentication failed."                                                           // [real]
-	msgMalformed     = "Invalid assertion. Invalid parameter value"                                                                 // [doc] MP-011
-	msgUnknownClient = msgClientAuth + " Client not found."                                                                         // [doc] MP-100
-	msgAud           = msgClientAuth + " Invalid JWT claim aud."                                                                    // [doc] MP-110
-	msgBadCert       = msgClientAuth + " The JWT is signed with an invalid certificate."                                            // [doc] MP-120
-	msgExpiredKey    = msgClientAuth + " Expired key."                                                                              // [real] MP-121
-	msgCertOrg       = "Invalid JWT. Invalid organization number for client. Does not match certificate orgno"                      // [doc] MP-122
-	msgX5C           = "Invalid JWT header x5c"                                                                                     // [doc] MP-123
-	msgSignature     = msgClientAuth + " Invalid JWT signature."                                                                    // [doc] MP-124
-	msgExpired       = msgClientAuth + " JWT is expired."                                                                           // [doc] MP-130
-	msgReplay        = msgClientAuth + " Grant is used before."                                                                     // [doc] MP-012
-	msgUnknownKid    = msgClientAuth + " Unknown key identifier (kid) for client."                                                  // [real]
-	msgNeedsKid      = msgClientAuth + " Invalid JWT. The client requires pre-registered jwk and no key identifier (kid) provided." // [real]
-	msgFuture        = msgClientAuth + " Issue time is in the future."                                                              // [doc]
-	msgTooLong       = msgClientAuth + " JWT has too long lifetime."                                                                // [real]
-	msgInvalidScopes = "Token request contains invalid scopes for client, "                                                         // [real] MP-200
-	msgNotForMP      = "Token request contains scopes not allowed for maskinporten, "                                               // [doc] MP-201
-	msgRARType       = "Unknown authorization details type"                                                                         // [doc] MP-301
-	msgRARFields     = "Unknown fields in the authorization details"                                                                // [doc] MP-302
-	msgRARValues     = "Invalid authorization details values."                                                                      // [doc] MP-303
+	msgClientAuth    = "Invalid assertion. Client authentication failed."
+	msgExpiredKey    = msgClientAuth + " Expired key."                             // MP-121
+	msgUnknownKid    = msgClientAuth + " Unknown key identifier (kid) for client." // no MP code
+	msgNeedsKid      = msgClientAuth + " Invalid JWT. The client requires pre-registered jwk and no key identifier (kid) provided."
+	msgTooLong       = msgClientAuth + " JWT has too long lifetime."
+	msgInvalidScopes = "Token request contains invalid scopes for client, " // MP-200
+)
+
+// Stems from Digdir's troubleshooting page and docs.
+const (
+	msgMalformed     = "Invalid assertion. Invalid parameter value"                                            // MP-011
+	msgUnknownClient = msgClientAuth + " Client not found."                                                    // MP-100
+	msgAud           = msgClientAuth + " Invalid JWT claim aud."                                               // MP-110
+	msgBadCert       = msgClientAuth + " The JWT is signed with an invalid certificate."                       // MP-120
+	msgCertOrg       = "Invalid JWT. Invalid organization number for client. Does not match certificate orgno" // MP-122
+	msgX5C           = "Invalid JWT header x5c"                                                                // MP-123
+	msgSignature     = msgClientAuth + " Invalid JWT signature."                                               // MP-124
+	msgExpired       = msgClientAuth + " JWT is expired."                                                      // MP-130
+	msgReplay        = msgClientAuth + " Grant is used before."                                                // MP-012
+	msgFuture        = msgClientAuth + " Issue time is in the future."
+	msgNotForMP      = "Token request contains scopes not allowed for maskinporten, " // MP-201
+	msgRARType       = "Unknown authorization details type"                           // MP-301
+	msgRARFields     = "Unknown fields in the authorization details"                  // MP-302
+	msgRARValues     = "Invalid authorization details values."                        // MP-303
 )
 
 // allowedGrantClaims are the claims Digdir documents for a grant (plus sub

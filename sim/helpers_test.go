@@ -69,15 +69,17 @@ type testEnv struct {
 	clock *testClock
 }
 
-// newEnv starts a simulator over TLS on loopback. cfg.Now is set to a test
-// clock unless given.
+// newEnv starts a simulator over TLS on loopback. cfg.Now defaults to a test
+// clock and cfg.Logf to t.Logf.
 func newEnv(t *testing.T, cfg Config) *testEnv {
 	t.Helper()
 	clock := newTestClock()
 	if cfg.Now == nil {
 		cfg.Now = clock.Now
 	}
-	cfg.Logf = t.Logf
+	if cfg.Logf == nil {
+		cfg.Logf = t.Logf
+	}
 	srv, err := New(cfg)
 	if err != nil {
 		t.Fatal(err)

@@ -128,7 +128,7 @@ func (h *site) mpToken(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *site) issueToken(w http.ResponseWriter, g *grantRequest) {
-	now := h.now()
+	now := g.now
 	claims := accessTokenClaims{
 		Scope:     strings.Join(g.scopes, " "),
 		Iss:       h.urls.Issuer,
@@ -211,7 +211,11 @@ type mpErrorBody struct {
 }
 
 func (h *site) writeMPError(w http.ResponseWriter, e *mpError) {
-	h.logf("sim: maskinporten: %s %s: %s", e.err, e.code, e.desc)
+	code := ""
+	if e.code != "" {
+		code = " " + e.code
+	}
+	h.logf("sim: maskinporten: %s%s: %s", e.err, code, e.desc)
 	body := mpErrorBody{Error: e.err, Description: e.desc + " (trace_id: " + traceID() + ")"}
 	if e.code != "" {
 		body.URI = h.urls.Issuer + "errors/" + e.code

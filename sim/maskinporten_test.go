@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/go-jose/go-jose/v4"
+	"github.com/go-jose/go-jose/v4/jwt"
 )
 
 const (
@@ -183,6 +184,10 @@ func TestTokenRejections(t *testing.T) {
 	}{
 		{name: "malformed assertion", assertion: "not-a-jwt", status: 400, err: "invalid_request", mp: "MP-011", stem: msgMalformed},
 		{name: "stray newline", assertion: "\n", status: 400, err: "invalid_request", mp: "MP-011", stem: msgMalformed},
+		{name: "HMAC instead of RSA", assertion: signHS256(t, f.grantClaims(f.keyClient, scopeVAT)),
+			status: 400, err: "invalid_grant", stem: msgClientAuth + " Invalid JWT header alg"},
+		{name: "neither kid nor x5c", header: map[string]any{},
+			status: 400, err: "invalid_grant", stem: msgClientAuth + " Invalid JWT. The header has neither"},
 		{name: "unknown client", claims: func(c map[string]any) { c["iss"] = "7d0c5c04-4a4b-4c7a-9d5e-000000000000" },
 			status: 400, err: "invalid_grant", mp: "MP-100", stem: msgClientAuth},
 		{name: "aud of another environment", claims: func(c map[string]any) { c["aud"] = "https://test.maskinporten.no/" },
@@ -278,6 +283,21 @@ func TestTokenRejections(t *testing.T) {
 			checkError(t, iss, f.token(assertion), tt.status, tt.err, tt.mp, tt.stem)
 		})
 	}
+}
+
+// signHS256 signs claims with a shared secret, which Maskinporten refuses.
+func signHS256(t *testing.T, claims any) string {
+	t.Helper()
+	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.HS256, Key: make([]byte, 32)},
+		(&jose.SignerOptions{}).WithHeader("kid", "key-0"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := jwt.Signed(signer).Claims(claims).Serialize()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
 }
 
 func cmpOr(a, b string) string {

@@ -61,41 +61,43 @@ func seedState(now time.Time) *stateData {
 }
 
 func seedScopes() []*scopeDef {
-	mp := []string{integrationMaskinporten}
-	vendor := []string{DemoVendorOrgNo}
+	// Functions, not shared slices: every scope owns its lists.
+	mp := func() []string { return []string{integrationMaskinporten} }
+	both := func() []string { return []string{"idporten", integrationMaskinporten} }
+	vendor := func() []string { return []string{DemoVendorOrgNo} }
 	digdirScope := func(name, desc string, types []string) *scopeDef {
 		return &scopeDef{Name: name, Description: desc, OwnerOrgNo: digdirOrgNo,
-			AllowedIntegrationTypes: types, GrantedOrgs: vendor}
+			AllowedIntegrationTypes: types, GrantedOrgs: vendor()}
 	}
 	sample := func(sc *scopeDef) *scopeDef { sc.Sample = true; return sc }
 	return []*scopeDef{
 		// Altinn's vendor scopes: Digdir grants them to system vendors on request.
-		digdirScope(scopeSystemRegisterWrite, "Altinn system register: manage the vendor's systems", mp),
-		digdirScope(scopeRequestRead, "Altinn: read system user requests", mp),
-		digdirScope(scopeRequestWrite, "Altinn: create system user requests", mp),
-		digdirScope(scopeClientDelegRead, "Altinn: read client delegations", []string{"idporten", integrationMaskinporten}),
-		digdirScope(scopeClientDelegWrite, "Altinn: manage client delegations", []string{"idporten", integrationMaskinporten}),
+		digdirScope(scopeSystemRegisterWrite, "Altinn system register: manage the vendor's systems", mp()),
+		digdirScope(scopeRequestRead, "Altinn: read system user requests", mp()),
+		digdirScope(scopeRequestWrite, "Altinn: create system user requests", mp()),
+		digdirScope(scopeClientDelegRead, "Altinn: read client delegations", both()),
+		digdirScope(scopeClientDelegWrite, "Altinn: manage client delegations", both()),
 		// Digdir self-service API (admin client).
-		digdirScope(scopeDCRRead, "Self-service API: read client registrations", mp),
-		digdirScope(scopeDCRWrite, "Self-service API: create clients and keys", mp),
-		digdirScope(scopeDCRModify, "Self-service API: modify clients", mp),
+		digdirScope(scopeDCRRead, "Self-service API: read client registrations", mp()),
+		digdirScope(scopeDCRWrite, "Self-service API: create clients and keys", mp()),
+		digdirScope(scopeDCRModify, "Self-service API: modify clients", mp()),
 
 		// Sample service-owner scopes, granted to the demo vendor.
 		sample(&scopeDef{Name: "skatteetaten:mvameldingvalidering", Description: "Sample: validate VAT returns",
-			OwnerOrgNo: skatteetatenNo, AllowedIntegrationTypes: mp, GrantedOrgs: vendor}),
+			OwnerOrgNo: skatteetatenNo, AllowedIntegrationTypes: mp(), GrantedOrgs: vendor()}),
 		sample(&scopeDef{Name: "skatteetaten:mvameldinginnsending", Description: "Sample: submit VAT returns",
-			OwnerOrgNo: skatteetatenNo, AllowedIntegrationTypes: mp, GrantedOrgs: vendor}),
+			OwnerOrgNo: skatteetatenNo, AllowedIntegrationTypes: mp(), GrantedOrgs: vendor()}),
 		sample(&scopeDef{Name: "krr:global/kontaktinformasjon.read", Description: "Sample: contact register lookup",
-			OwnerOrgNo: digdirOrgNo, AllowedIntegrationTypes: mp, GrantedOrgs: vendor}),
+			OwnerOrgNo: digdirOrgNo, AllowedIntegrationTypes: mp(), GrantedOrgs: vendor()}),
 		sample(&scopeDef{Name: "altinn:instances.read", Description: "Sample: read Altinn app instances",
-			OwnerOrgNo: digdirOrgNo, AllowedIntegrationTypes: []string{"idporten", integrationMaskinporten}, AccessibleForAll: true}),
+			OwnerOrgNo: digdirOrgNo, AllowedIntegrationTypes: both(), AccessibleForAll: true}),
 		sample(&scopeDef{Name: "altinn:instances.write", Description: "Sample: write Altinn app instances",
-			OwnerOrgNo: digdirOrgNo, AllowedIntegrationTypes: []string{"idporten", integrationMaskinporten}, AccessibleForAll: true}),
+			OwnerOrgNo: digdirOrgNo, AllowedIntegrationTypes: both(), AccessibleForAll: true}),
 		// Not granted to the vendor: a token request for it fails with MP-250.
 		sample(&scopeDef{Name: "altinn:serviceowner/instances.read", Description: "Sample: service owners only",
-			OwnerOrgNo: digdirOrgNo, AllowedIntegrationTypes: mp, GrantedOrgs: []string{digdirOrgNo}}),
+			OwnerOrgNo: digdirOrgNo, AllowedIntegrationTypes: mp(), GrantedOrgs: []string{digdirOrgNo}}),
 		// Not for Maskinporten (an end-user scope): a token request fails with MP-201.
 		sample(&scopeDef{Name: "altinn:portal/enduser", Description: "Sample: ID-porten end-user scope",
-			OwnerOrgNo: digdirOrgNo, AllowedIntegrationTypes: []string{"idporten"}, GrantedOrgs: vendor}),
+			OwnerOrgNo: digdirOrgNo, AllowedIntegrationTypes: []string{"idporten"}, GrantedOrgs: vendor()}),
 	}
 }

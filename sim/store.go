@@ -36,6 +36,9 @@ func openStore(path string, now time.Time) (*store, error) {
 		s.cur = seedState(now)
 		return s, nil
 	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, err
+	}
 	unlock, err := lockFile(path + ".lock")
 	if err != nil {
 		return nil, err

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 )
@@ -16,6 +17,7 @@ var (
 )
 
 // KeyLimitError refuses a key that would give a client more than MaxKeys.
+// Its message lists the keys and the command that removes one.
 type KeyLimitError struct {
 	ClientID string
 	Keys     []JWK // the client's keys now
@@ -30,28 +32,23 @@ func (e *KeyLimitError) Error() string {
 		}
 		ks = append(ks, s)
 	}
-	return fmt.Sprintf("client %s already has %d keys, the most Digdir allows: %s", e.ClientID, len(e.Keys), strings.Join(ks, ", "))
+	return fmt.Sprintf("client %s already has %d keys, the most Digdir allows: %s; remove one first, e.g. the one that expires first: `systembruker client keys remove %s --kid %s`",
+		e.ClientID, len(e.Keys), strings.Join(ks, ", "), e.ClientID, firstToExpire(e.Keys))
 }
 
-// Hint names the command that frees a slot, proposing the key that
-// expires first.
-func (e *KeyLimitError) Hint() string {
-	kid := "KID"
-	if len(e.Keys) > 0 {
-		first := slices.MinFunc(e.Keys, func(a, b JWK) int {
-			// Keys without an expiry sort last: they are least likely stale.
-			ea, eb := a.Exp, b.Exp
-			if ea == 0 {
-				ea = 1<<63 - 1
-			}
-			if eb == 0 {
-				eb = 1<<63 - 1
-			}
-			return cmp.Compare(ea, eb)
-		})
-		kid = first.KID
+// firstToExpire proposes the key to remove. Keys without an expiry come
+// last: nothing says they are stale.
+func firstToExpire(keys []JWK) string {
+	if len(keys) == 0 {
+		return "KID"
 	}
-	return fmt.Sprintf("remove a key first: `systembruker client keys remove %s --kid %s` (the one that expires first), then add the new one again", e.ClientID, kid)
+	never := func(exp int64) int64 {
+		if exp == 0 {
+			return math.MaxInt64
+		}
+		return exp
+	}
+	return slices.MinFunc(keys, func(a, b JWK) int { return cmp.Compare(never(a.Exp), never(b.Exp)) }).KID
 }
 
 // keyError is a message that tests as one of the sentinel errors without
@@ -71,7 +68,8 @@ func (e *keyError) Unwrap() error { return e.kind }
 // use "sig", which Digdir now requires. exp is sent back unchanged: the
 // reference lists no member a POST must not carry.
 //
-// Re-adding a key that is already there with the same kid and material
+// A key without use or alg gets "sig" and "RS256". Re-adding a key that
+// is already there with the same kid and material
 // changes nothing and returns the stored entry (its expiry is not renewed;
 // ReplaceJWKS with the same set renews it). The same kid with other
 // material is refused (ErrKIDTaken), and so is a sixth key (*KeyLimitError),

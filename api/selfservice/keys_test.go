@@ -112,8 +112,8 @@ func TestAddKeyRefusesSixthKey(t *testing.T) {
 			t.Errorf("error %q does not list key %s with its expiry", err, kid)
 		}
 	}
-	if want := "`systembruker client keys remove " + id + " --kid c`"; !strings.Contains(le.Hint(), want) {
-		t.Errorf("hint %q, want it to propose %s", le.Hint(), want)
+	if want := "`systembruker client keys remove " + id + " --kid c`"; !strings.Contains(err.Error(), want) {
+		t.Errorf("error %q, want it to propose %s", err, want)
 	}
 	if n := countOf(h.fake.requests(), "POST"); n != 0 {
 		t.Errorf("%d POSTs for a sixth key, want none", n)

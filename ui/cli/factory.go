@@ -16,6 +16,10 @@ import (
 	"github.com/systembruker/systembruker/keystore"
 )
 
+// EnvKeychainService overrides the keychain service name, to keep separate
+// key sets (and tests) apart.
+const EnvKeychainService = "SYSTEMBRUKER_KEYCHAIN_SERVICE"
+
 // IOStreams are the three standard streams and whether each is a terminal.
 type IOStreams struct {
 	In     io.Reader
@@ -76,14 +80,15 @@ func (f *Factory) Runtime() (*flows.Runtime, error) {
 		return nil, err
 	}
 	rt, err := flows.Open(flows.Options{
-		Dirs:       dirs,
-		Env:        f.Env,
-		Profile:    f.Profile,
-		Keystore:   keystore.Backend(f.Keystore),
-		Passphrase: f.passphrase,
-		Getenv:     f.Getenv,
-		HTTP:       f.HTTP,
-		Now:        f.Now,
+		Dirs:            dirs,
+		Env:             f.Env,
+		Profile:         f.Profile,
+		Keystore:        keystore.Backend(f.Keystore),
+		KeychainService: f.Getenv(EnvKeychainService),
+		Passphrase:      f.passphrase,
+		Getenv:          f.Getenv,
+		HTTP:            f.HTTP,
+		Now:             f.Now,
 	})
 	if err != nil {
 		return nil, err

@@ -21,7 +21,19 @@ func (f *Factory) passphrase() ([]byte, error) {
 	if !f.CanPrompt() {
 		return nil, fmt.Errorf("the file keystore needs a passphrase: set %s or run in a terminal", EnvPassphrase)
 	}
-	return f.readSecret("Keystore passphrase: ")
+	pass, err := f.readSecret("Keystore passphrase: ")
+	if err != nil || f.runtime == nil || f.runtime.Keys.FileStoreExists() {
+		return pass, err
+	}
+	// A new file store: a typo now would lock the user out of every key.
+	again, err := f.readSecret("Repeat the passphrase: ")
+	if err != nil {
+		return nil, err
+	}
+	if string(again) != string(pass) {
+		return nil, errors.New("the passphrases differ: nothing was stored; try again")
+	}
+	return pass, nil
 }
 
 // readSecret prompts on stderr and reads a line from the terminal without echo.

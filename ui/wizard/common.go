@@ -23,6 +23,8 @@ type common struct {
 	// clip writes the system clipboard. It is a field so that tests can
 	// observe a copy without overwriting the developer's clipboard.
 	clip func(string) error
+	// nav holds the stack changes screens asked for; see navigation.
+	nav []navigation
 }
 
 func newCommon(rt *flows.Runtime) *common {
@@ -111,20 +113,30 @@ type screen interface {
 	help.KeyMap
 }
 
-// Navigation messages. Screens never touch the stack; they ask the root.
-type (
-	pushMsg struct{ s screen }
-	popMsg  struct{ reveal revealMsg }
-	// revealMsg goes to the screen that becomes visible after a pop: what
-	// happened (a notice for the user) and which key it was about.
-	revealMsg struct {
-		notice string
-		key    string
-	}
-)
+// revealMsg goes to the screen that becomes visible after a pop: what
+// happened (a notice for the user) and which key it was about.
+type revealMsg struct {
+	notice string
+	key    string
+}
 
-func push(s screen) tea.Cmd { return func() tea.Msg { return pushMsg{s} } }
+// navigation is a screen's request to change the stack. The root applies it
+// as soon as the screen's Update returns, not through a tea.Cmd: a command
+// runs later, and keys typed in between would reach the old screen.
+type navigation struct {
+	push   screen // nil means pop
+	reveal revealMsg
+}
 
-func pop(notice, keyName string) tea.Cmd {
-	return func() tea.Msg { return popMsg{revealMsg{notice: notice, key: keyName}} }
+// push opens s on top of the current screen. It returns no command; the
+// signature lets screens write `return x, x.c.push(s)`.
+func (c *common) push(s screen) tea.Cmd {
+	c.nav = append(c.nav, navigation{push: s})
+	return nil
+}
+
+// pop closes the current screen and tells the one below what happened.
+func (c *common) pop(notice, keyName string) tea.Cmd {
+	c.nav = append(c.nav, navigation{reveal: revealMsg{notice: notice, key: keyName}})
+	return nil
 }

@@ -90,14 +90,15 @@ func (f *formStep) finish(err error) tea.Cmd {
 	return nil
 }
 
-func (f *formStep) view(what string) string {
+// view shows intro above the form, or instead of it the last error: on a
+// small terminal the error and the form to fix it matter more.
+func (f *formStep) view(intro, what string) string {
 	st := f.c.styles
-	if f.task.running {
-		return f.task.view(st, f.c.width, f.c.rt)
+	switch {
+	case f.task.running:
+		return intro + "\n\n" + f.task.view(st, f.c.width, f.c.rt)
+	case f.err != nil:
+		return errorView(st, f.c.width, what, f.err) + "\n\n" + f.form.View()
 	}
-	out := f.form.View()
-	if f.err != nil {
-		out = errorView(st, f.c.width, what, f.err) + "\n\n" + out
-	}
-	return out
+	return intro + "\n\n" + f.form.View()
 }

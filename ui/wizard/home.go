@@ -79,7 +79,7 @@ func (h *home) Update(msg tea.Msg) (screen, tea.Cmd) {
 func (h *home) open() tea.Cmd {
 	step := h.steps[h.cursor]
 	if mk, ok := stepScreens[step.ID]; ok {
-		return push(mk(h.c))
+		return h.c.push(mk(h.c))
 	}
 	h.notice = step.Title + " is not built into the wizard yet."
 	return nil
@@ -117,8 +117,11 @@ func (h *home) View() string {
 // titleWidth fits the longest step title, "Access packages (tilgangspakker)".
 const titleWidth = 36
 
+// stepView is a step's number, title and state, then, indented below, what
+// the state rests on and the command that does the step without the wizard.
 func (h *home) stepView(i int, s flows.Step) string {
 	st := h.c.styles
+	w := h.c.width
 	cursor := "  "
 	title := s.Title
 	if i == h.cursor {
@@ -128,15 +131,26 @@ func (h *home) stepView(i int, s flows.Step) string {
 	glyph, word := stateGlyph(st, s.State)
 	label := strconv.Itoa(i+1) + ". " + title
 	label += strings.Repeat(" ", max(titleWidth-lipgloss.Width(label), 1))
-	line := cursor + glyph + " " + label + word
-	if s.Detail != "" {
-		line += st.Muted.Render(" · ") + s.Detail
-	}
-	line = truncateLines(line, h.c.width)
+	out := truncateLines(cursor+glyph+" "+label+word, w)
+
+	const indent = "       "
+	cmd := ""
 	if s.Command != "" {
-		line += "\n" + truncateLines(st.Muted.Render("       $ "+s.Command), h.c.width)
+		cmd = st.Muted.Render("$ " + s.Command)
 	}
-	return line
+	switch {
+	case s.Detail == "" && cmd == "":
+	case s.Detail == "":
+		out += "\n" + truncateLines(indent+cmd, w)
+	case cmd == "" || lipgloss.Width(indent+s.Detail+"   "+cmd) > w:
+		out += "\n" + truncateLines(indent+s.Detail, w)
+		if cmd != "" {
+			out += "\n" + truncateLines(indent+cmd, w)
+		}
+	default:
+		out += "\n" + indent + s.Detail + "   " + cmd
+	}
+	return out
 }
 
 // stateGlyph pairs each state with a glyph and its word, so the state reads

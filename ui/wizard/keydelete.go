@@ -41,14 +41,14 @@ func (d *keyDelete) Update(msg tea.Msg) (screen, tea.Cmd) {
 		if cmd := d.finish(msg.err); msg.err != nil {
 			return d, cmd
 		}
-		return d, pop(d.c.styles.OK.Render(styles.GlyphOK+" Deleted key "+d.key.Name+"."), "")
+		return d, d.c.pop(d.c.styles.OK.Render(styles.GlyphOK+" Deleted key "+d.key.Name+"."), "")
 	}
 	done, cmd := d.update(msg)
 	if !done {
 		return d, cmd
 	}
 	if !d.ans.confirmed(typedDelete(d.c.rt, d.key), d.key.Name) {
-		return d, pop("Kept key "+d.key.Name+".", d.key.Name)
+		return d, d.c.pop("Kept key "+d.key.Name+".", d.key.Name)
 	}
 	rt, name, force := d.c.rt, d.key.Name, d.key.InUse
 	return d, d.task.start("Deleting key "+name, func() tea.Msg {
@@ -73,5 +73,5 @@ func (d *keyDelete) View() string {
 		warn = "Key " + st.Key.Render(k.Name) + " (kid " + k.KID + ") is not used by profile " +
 			d.c.rt.ProfileName + " in " + d.c.rt.Env.Name + "."
 	}
-	return wrap(warn, w) + "\n\n" + d.view("Could not delete the key")
+	return d.view(wrap(warn, w), "Could not delete the key")
 }

@@ -47,7 +47,7 @@ func (g *keyGen) Update(msg tea.Msg) (screen, tea.Cmd) {
 			return g, cmd
 		}
 		next := " Next: press enter to see its public JWK for Digdir's self-service portal."
-		return g, pop(generatedNotice(g.c.styles, msg.info)+next, msg.info.Name)
+		return g, g.c.pop(generatedNotice(g.c.styles, msg.info)+next, msg.info.Name)
 	}
 	done, cmd := g.update(msg)
 	if !done {
@@ -65,7 +65,7 @@ func (g *keyGen) Update(msg tea.Msg) (screen, tea.Cmd) {
 func (g *keyGen) View() string {
 	intro := wrap("A new RSA key pair. The private key goes into the "+storeWords(g.c.rt)+
 		" and never leaves it; you register the public key (JWK) with your Maskinporten client.", g.c.width)
-	return intro + "\n\n" + g.view("Could not generate the key")
+	return g.view(intro, "Could not generate the key")
 }
 
 // storeWords names where new private keys go with this keystore.

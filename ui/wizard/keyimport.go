@@ -42,7 +42,7 @@ func (s *keyImport) Update(msg tea.Msg) (screen, tea.Cmd) {
 		if cmd := s.finish(msg.err); msg.err != nil {
 			return s, cmd
 		}
-		return s, pop(importedNotice(s.c.styles, msg.info), msg.info.Name)
+		return s, s.c.pop(importedNotice(s.c.styles, msg.info), msg.info.Name)
 	}
 	done, cmd := s.update(msg)
 	if !done {
@@ -59,7 +59,7 @@ func (s *keyImport) Update(msg tea.Msg) (screen, tea.Cmd) {
 func (s *keyImport) View() string {
 	intro := wrap("Bring a key you already have. The private key is stored in the "+storeWords(s.c.rt)+
 		"; the file is only read, so delete it yourself once the import worked.", s.c.width)
-	return intro + "\n\n" + s.view("Could not import the key")
+	return s.view(intro, "Could not import the key")
 }
 
 func importedNotice(st *styles.Styles, in keystore.Info) string {

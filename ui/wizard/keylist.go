@@ -81,13 +81,13 @@ func (l *keyList) Update(msg tea.Msg) (screen, tea.Cmd) {
 		case key.Matches(msg, k.Down):
 			l.cursor = max(min(l.cursor+1, len(l.keys)-1), 0)
 		case key.Matches(msg, k.Generate):
-			return l, push(newKeyGen(l.c))
+			return l, l.c.push(newKeyGen(l.c))
 		case key.Matches(msg, k.Import):
-			return l, push(newKeyImport(l.c))
+			return l, l.c.push(newKeyImport(l.c))
 		case ok && key.Matches(msg, k.JWK):
-			return l, push(newJWKView(l.c, sel.Name))
+			return l, l.c.push(newJWKView(l.c, sel.Name))
 		case ok && key.Matches(msg, k.Delete):
-			return l, push(newKeyDelete(l.c, sel))
+			return l, l.c.push(newKeyDelete(l.c, sel))
 		}
 	}
 	return l, nil

@@ -103,12 +103,6 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.c.styles = styles.New(m.c.dark)
 		m.help.Styles = help.DefaultStyles(m.c.dark)
 		return m.updateTop(msg)
-	case pushMsg:
-		msg.s.SetSize(m.c.width, m.c.height)
-		m.stack = append(m.stack, msg.s)
-		return m, msg.s.Init()
-	case popMsg:
-		return m.pop(msg.reveal)
 	case tea.KeyPressMsg:
 		return m.handleKey(msg)
 	}
@@ -123,7 +117,8 @@ func (m Model) handleKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		return m, tea.Quit
 	case key.Matches(msg, k.Back):
 		if len(m.stack) > 1 && s.CanLeave(msg) {
-			return m.pop(revealMsg{})
+			m.c.pop("", "")
+			return m.navigate(nil)
 		}
 		// Otherwise the screen decides: a form moves back a field, a
 		// busy screen ignores it, a prompt within a screen closes.
@@ -142,15 +137,29 @@ func (m Model) updateTop(msg tea.Msg) (tea.Model, tea.Cmd) {
 	i := len(m.stack) - 1
 	s, cmd := m.stack[i].Update(msg)
 	m.stack[i] = s
-	return m, cmd
+	return m.navigate(cmd)
 }
 
-func (m Model) pop(r revealMsg) (tea.Model, tea.Cmd) {
-	if len(m.stack) == 1 {
-		return m, nil
+// navigate applies the stack changes the screens asked for.
+func (m Model) navigate(cmd tea.Cmd) (tea.Model, tea.Cmd) {
+	cmds := []tea.Cmd{cmd}
+	for len(m.c.nav) > 0 {
+		n := m.c.nav[0]
+		m.c.nav = m.c.nav[1:]
+		switch {
+		case n.push != nil:
+			n.push.SetSize(m.c.width, m.c.height)
+			m.stack = append(m.stack, n.push)
+			cmds = append(cmds, n.push.Init())
+		case len(m.stack) > 1:
+			m.stack = m.stack[:len(m.stack)-1]
+			i := len(m.stack) - 1
+			s, c := m.stack[i].Update(n.reveal)
+			m.stack[i] = s
+			cmds = append(cmds, c)
+		}
 	}
-	m.stack = m.stack[:len(m.stack)-1]
-	return m.updateTop(r)
+	return m, tea.Batch(cmds...)
 }
 
 // View draws the header (where you are, which environment), the screen and
