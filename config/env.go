@@ -21,8 +21,10 @@ const (
 var Names = []string{Sandbox, Test, Prod}
 
 // SandboxIssuer is the issuer of the embedded simulator's Maskinporten. It is
-// fixed, not derived from the simulator's port, so that tokens and cached JWKS
-// stay valid across runs although each run listens on a new port.
+// fixed, not derived from the simulator's port, so that a token from an
+// earlier run still names the sandbox as its issuer although each run listens
+// on a new port. (The simulator's signing key is new in every process; a
+// verifier re-fetches the JWKS when it meets an unknown kid.)
 const SandboxIssuer = "https://sandbox.maskinporten.localhost/"
 
 // Environment variables that override base URLs for every profile.

@@ -57,6 +57,8 @@
 //   - Config.MaxGrantLifetime (default 120 s, the documented limit; the real
 //     service reportedly allows 180 s).
 //   - aud must be a single JSON string; an array is refused.
+//   - A scope must be registered on the client even when it is
+//     accessible_for_all (MP-200 otherwise).
 //   - jti is required (Digdir only recommends it); it is remembered per
 //     client from the moment the signature and times check out, so a grant
 //     that fails a later check cannot be sent again either.

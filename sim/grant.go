@@ -66,8 +66,8 @@ type grantRequest struct {
 	x5c      []*x509.Certificate
 	client   *clientReg
 	pub      *rsa.PublicKey
-	amr      string // client_amr of the token
-	iat, exp time.Time
+	amr      string    // client_amr of the token
+	exp      time.Time // for the replay memory
 
 	scopes   []string
 	resource json.RawMessage
@@ -260,7 +260,7 @@ func (g *grantRequest) checkTimes() *mpError {
 	if !ok {
 		return invalidGrant("", msgClientAuth+" Missing or invalid claim exp.") // [sim]
 	}
-	g.iat, g.exp = iat, exp
+	g.exp = exp
 	switch {
 	case iat.After(g.now.Add(clockSkew)):
 		return invalidGrant("", msgFuture)

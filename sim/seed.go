@@ -90,9 +90,9 @@ func seedScopes() []*scopeDef {
 		sample(&scopeDef{Name: "krr:global/kontaktinformasjon.read", Description: "Sample: contact register lookup",
 			OwnerOrgNo: digdirOrgNo, AllowedIntegrationTypes: mp(), GrantedOrgs: vendor()}),
 		sample(&scopeDef{Name: "altinn:instances.read", Description: "Sample: read Altinn app instances",
-			OwnerOrgNo: digdirOrgNo, AllowedIntegrationTypes: both(), AccessibleForAll: true}),
+			OwnerOrgNo: digdirOrgNo, AllowedIntegrationTypes: both(), AccessibleForAll: true, GrantedOrgs: []string{}}),
 		sample(&scopeDef{Name: "altinn:instances.write", Description: "Sample: write Altinn app instances",
-			OwnerOrgNo: digdirOrgNo, AllowedIntegrationTypes: both(), AccessibleForAll: true}),
+			OwnerOrgNo: digdirOrgNo, AllowedIntegrationTypes: both(), AccessibleForAll: true, GrantedOrgs: []string{}}),
 		// Not granted to the vendor: a token request for it fails with MP-250.
 		sample(&scopeDef{Name: "altinn:serviceowner/instances.read", Description: "Sample: service owners only",
 			OwnerOrgNo: digdirOrgNo, AllowedIntegrationTypes: mp(), GrantedOrgs: []string{digdirOrgNo}}),
