@@ -51,6 +51,17 @@ func (s *Store) fileIdentity() (*age.X25519Identity, error) {
 	return s.storeID, s.unlockErr
 }
 
+// Unlock asks for the file store's passphrase now instead of on first use,
+// so that a full-screen UI can own the terminal afterwards. It does nothing
+// for the keychain backend, which never prompts.
+func (s *Store) Unlock() error {
+	if s.backend != File {
+		return nil
+	}
+	_, err := s.fileIdentity()
+	return err
+}
+
 func (s *Store) unlock() (*age.X25519Identity, error) {
 	ct, err := os.ReadFile(s.identityPath())
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {

@@ -77,13 +77,13 @@ func parsePEM(data []byte) (*rsa.PrivateKey, []*x509.Certificate, error) {
 		case "PRIVATE KEY":
 			k, err := x509.ParsePKCS8PrivateKey(b.Bytes)
 			if err != nil {
-				return nil, nil, fmt.Errorf("not an RSA private key: the PRIVATE KEY block does not parse: %w", err)
+				return nil, nil, errors.New("not an RSA private key: the PRIVATE KEY block is damaged (it does not decode as PKCS#8); export the key again")
 			}
 			keys = append(keys, k)
 		case "RSA PRIVATE KEY":
 			k, err := x509.ParsePKCS1PrivateKey(b.Bytes)
 			if err != nil {
-				return nil, nil, fmt.Errorf("not an RSA private key: the RSA PRIVATE KEY block does not parse: %w", err)
+				return nil, nil, errors.New("not an RSA private key: the RSA PRIVATE KEY block is damaged (it does not decode as PKCS#1); export the key again")
 			}
 			keys = append(keys, k)
 		case "EC PRIVATE KEY":

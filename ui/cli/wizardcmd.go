@@ -16,5 +16,10 @@ func runWizard(ctx context.Context, f *Factory) error {
 	if err != nil {
 		return err
 	}
+	// The file store's passphrase prompt must come before the full-screen UI
+	// takes the terminal.
+	if err := rt.Keys.Unlock(); err != nil {
+		return err
+	}
 	return wizard.Run(ctx, wizard.Options{Runtime: rt, Accessible: f.Accessible})
 }

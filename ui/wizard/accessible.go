@@ -99,7 +99,8 @@ func (p *plain) home(ctx context.Context) error {
 	rt := p.rt
 	for {
 		p.println()
-		p.printf("systembruker: profile %s, environment %s\n", rt.ProfileName, p.st.EnvBadge(rt.Env.Name))
+		// Words, not a coloured badge: a screen reader reads the name.
+		p.printf("systembruker: profile %s, environment %s\n", rt.ProfileName, rt.Env.Name)
 		if rt.Env.IsProd() {
 			p.println(p.st.Err.Render("PRODUCTION: changes here reach real customers."))
 		}
@@ -208,7 +209,7 @@ func (p *plain) printKeys(keys []flows.KeyStatus) {
 
 func (p *plain) generate(ctx context.Context) error {
 	a := &genAnswers{Name: p.rt.DefaultKeyName(), Bits: 2048}
-	if err := p.run(ctx, genGroups(p.rt, a)...); err != nil {
+	if err := p.run(ctx, genGroups(p.rt, a, true)...); err != nil {
 		return err
 	}
 	p.printf("Generating an RSA-%d key and storing it in the %s…\n", a.Bits, storeWords(p.rt))
@@ -223,7 +224,7 @@ func (p *plain) generate(ctx context.Context) error {
 
 func (p *plain) importKey(ctx context.Context) error {
 	a := &importAnswers{Name: p.rt.DefaultKeyName(), Format: flows.FormatPEM}
-	if err := p.run(ctx, importFileGroup(p.rt, a)); err != nil {
+	if err := p.run(ctx, importFileGroup(p.rt, a, true)); err != nil {
 		return err
 	}
 	if a.Format == flows.FormatP12 {
@@ -268,7 +269,7 @@ func (p *plain) publicJWK(ctx context.Context, keys []flows.KeyStatus) error {
 		return err
 	}
 	path := k.Name + ".jwks.json"
-	if err := p.run(ctx, huh.NewGroup(huh.NewInput().Title("File path").Value(&path))); err != nil {
+	if err := p.run(ctx, huh.NewGroup(huh.NewInput().Title(withDefault("File path", path, true)).Value(&path))); err != nil {
 		return err
 	}
 	abs, err := filepath.Abs(expandHome(path))

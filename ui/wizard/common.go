@@ -62,13 +62,13 @@ func (c *common) newForm(groups ...*huh.Group) *huh.Form {
 // keyMap holds every binding of the wizard; screens enable the ones they use
 // by listing them in their help.
 type keyMap struct {
-	Up, Down, Open    key.Binding
-	Back, Help, Quit  key.Binding
-	Interrupt         key.Binding
-	Generate, Import  key.Binding
-	JWK, Delete       key.Binding
-	Copy, Write       key.Binding
-	ScrollUp, ScrollD key.Binding
+	Up, Down, Open       key.Binding
+	Back, Help, Quit     key.Binding
+	Interrupt            key.Binding
+	Generate, Import     key.Binding
+	JWK, Delete          key.Binding
+	Copy, Write          key.Binding
+	ScrollUp, ScrollDown key.Binding
 }
 
 func newKeyMap() keyMap {
@@ -76,21 +76,21 @@ func newKeyMap() keyMap {
 		return key.NewBinding(key.WithKeys(keys...), key.WithHelp(k, desc))
 	}
 	return keyMap{
-		Up:        b([]string{"up", "k"}, "↑/k", "up"),
-		Down:      b([]string{"down", "j"}, "↓/j", "down"),
-		Open:      b([]string{"enter"}, "enter", "open"),
-		Back:      b([]string{"esc", "shift+tab"}, "esc", "back"),
-		Help:      b([]string{"?"}, "?", "help"),
-		Quit:      b([]string{"q"}, "q", "quit"),
-		Interrupt: b([]string{"ctrl+c"}, "ctrl+c", "quit"),
-		Generate:  b([]string{"g"}, "g", "generate"),
-		Import:    b([]string{"i"}, "i", "import"),
-		JWK:       b([]string{"enter", "p"}, "enter", "public JWK"),
-		Delete:    b([]string{"d", "delete"}, "d", "delete"),
-		Copy:      b([]string{"c"}, "c", "copy"),
-		Write:     b([]string{"w"}, "w", "write to file"),
-		ScrollUp:  b([]string{"up", "k", "pgup"}, "↑/pgup", "scroll up"),
-		ScrollD:   b([]string{"down", "j", "pgdown"}, "↓/pgdown", "scroll down"),
+		Up:         b([]string{"up", "k"}, "↑/k", "up"),
+		Down:       b([]string{"down", "j"}, "↓/j", "down"),
+		Open:       b([]string{"enter"}, "enter", "open"),
+		Back:       b([]string{"esc", "shift+tab"}, "esc", "back"),
+		Help:       b([]string{"?"}, "?", "help"),
+		Quit:       b([]string{"q"}, "q", "quit"),
+		Interrupt:  b([]string{"ctrl+c"}, "ctrl+c", "quit"),
+		Generate:   b([]string{"g"}, "g", "generate"),
+		Import:     b([]string{"i"}, "i", "import"),
+		JWK:        b([]string{"enter", "p"}, "enter", "public JWK"),
+		Delete:     b([]string{"d", "delete"}, "d", "delete"),
+		Copy:       b([]string{"c"}, "c", "copy"),
+		Write:      b([]string{"w"}, "w", "write to file"),
+		ScrollUp:   b([]string{"up", "k", "pgup"}, "↑/pgup", "scroll up"),
+		ScrollDown: b([]string{"down", "j", "pgdown"}, "↓/pgdown", "scroll down"),
 	}
 }
 

@@ -22,13 +22,13 @@ type genAnswers struct {
 	Bits int
 }
 
-func genGroups(rt *flows.Runtime, a *genAnswers) []*huh.Group {
+func genGroups(rt *flows.Runtime, a *genAnswers, accessible bool) []*huh.Group {
 	return []*huh.Group{huh.NewGroup(
 		huh.NewInput().
-			Title("Key name").
+			Title(withDefault("Key name", a.Name, accessible)).
 			Description("Letters, digits, . _ and -. It names the key here and in `systembruker keys list`.").
 			Value(&a.Name).
-			Validate(newKeyName(rt)),
+			Validate(newKeyName(rt, accessible)),
 		huh.NewSelect[int]().
 			Title("Key size").
 			Options(
@@ -49,13 +49,13 @@ type importAnswers struct {
 
 // importFileGroup asks for the key file; importPasswordGroup follows it for
 // .p12 files only.
-func importFileGroup(rt *flows.Runtime, a *importAnswers) *huh.Group {
+func importFileGroup(rt *flows.Runtime, a *importAnswers, accessible bool) *huh.Group {
 	return huh.NewGroup(
 		huh.NewInput().
-			Title("Key name").
+			Title(withDefault("Key name", a.Name, accessible)).
 			Description("What to call the key here. Letters, digits, . _ and -.").
 			Value(&a.Name).
-			Validate(newKeyName(rt)),
+			Validate(newKeyName(rt, accessible)),
 		huh.NewSelect[flows.KeyFormat]().
 			Title("File format").
 			Options(
@@ -129,10 +129,23 @@ func deleteGroups(rt *flows.Runtime, k flows.KeyStatus, a *deleteAnswers, access
 	)}
 }
 
-// newKeyName checks a name for a new key: well-formed and not taken.
-func newKeyName(rt *flows.Runtime) func(string) error {
+// withDefault names the default in an accessible prompt's title: line
+// prompts do not show the field's value, and Enter takes it.
+func withDefault(title, def string, accessible bool) string {
+	if !accessible || def == "" {
+		return title
+	}
+	return title + " (Enter for " + def + ")"
+}
+
+// newKeyName checks a name for a new key: well-formed and not taken. In
+// accessible mode an empty answer is fine: huh then takes the default.
+func newKeyName(rt *flows.Runtime, accessible bool) func(string) error {
 	return func(name string) error {
-		if name == "" {
+		switch {
+		case name == "" && accessible:
+			return nil
+		case name == "":
 			return errors.New("give the key a name")
 		}
 		if err := keystore.ValidName(name); err != nil {
@@ -153,6 +166,8 @@ func existingFile(p string) error {
 	}
 	fi, err := os.Stat(expandHome(p))
 	switch {
+	case errors.Is(err, fs.ErrNotExist) && filepath.IsAbs(expandHome(p)):
+		return fmt.Errorf("no file at %s: check the path", p)
 	case errors.Is(err, fs.ErrNotExist):
 		wd, _ := os.Getwd()
 		return fmt.Errorf("no file at %s: check the path (relative paths start in %s)", p, wd)

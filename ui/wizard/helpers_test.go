@@ -103,12 +103,17 @@ type driver struct {
 
 func start(t *testing.T, rt *flows.Runtime) *driver {
 	t.Helper()
+	return startWith(t, rt, tea.WithColorProfile(colorprofile.Ascii))
+}
+
+func startWith(t *testing.T, rt *flows.Runtime, opts ...tea.ProgramOption) *driver {
+	t.Helper()
 	d := &driver{t: t, copied: make(chan string, 10)}
 	m := New(Options{Runtime: rt})
 	m.c.clip = func(s string) error { d.copied <- s; return nil }
 	d.tm = teatest.NewTestModel(t, probe{m},
 		teatest.WithInitialTermSize(80, 24),
-		teatest.WithProgramOptions(tea.WithColorProfile(colorprofile.Ascii)))
+		teatest.WithProgramOptions(opts...))
 	return d
 }
 
@@ -188,6 +193,12 @@ func golden(t *testing.T, screen string, mask map[string]string) {
 	lines := strings.Split(screen, "\n")
 	for i, l := range lines {
 		lines[i] = strings.TrimRight(l, " ")
+		if w := ansi.StringWidth(l); w > 80 {
+			t.Errorf("line %d is %d cells wide, more than the 80 the wizard must fit in: %q", i+1, w, l)
+		}
+	}
+	if len(lines) > 24 {
+		t.Errorf("the screen has %d lines, more than the terminal's 24", len(lines))
 	}
 	teatest.RequireEqualOutput(t, []byte(strings.Join(lines, "\n")))
 }

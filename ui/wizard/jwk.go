@@ -72,7 +72,7 @@ func (v *jwkView) ShortHelp() []key.Binding {
 		return nil
 	}
 	k := v.c.keys
-	return []key.Binding{k.Copy, k.Write, k.ScrollD}
+	return []key.Binding{k.Copy, k.Write, k.ScrollDown}
 }
 
 func (v *jwkView) FullHelp() [][]key.Binding {
@@ -80,7 +80,7 @@ func (v *jwkView) FullHelp() [][]key.Binding {
 	if v.form != nil || v.err != nil {
 		return [][]key.Binding{v.ShortHelp()}
 	}
-	return [][]key.Binding{{k.Copy, k.Write}, {k.ScrollUp, k.ScrollD}}
+	return [][]key.Binding{{k.Copy, k.Write}, {k.ScrollUp, k.ScrollDown}}
 }
 
 func (v *jwkView) SetSize(w, _ int) {

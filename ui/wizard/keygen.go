@@ -28,7 +28,7 @@ type keyGen struct {
 func newKeyGen(c *common) screen {
 	a := &genAnswers{Name: c.rt.DefaultKeyName(), Bits: 2048}
 	return &keyGen{
-		formStep: newFormStep(c, func() []*huh.Group { return genGroups(c.rt, a) }),
+		formStep: newFormStep(c, func() []*huh.Group { return genGroups(c.rt, a, false) }),
 		ans:      a,
 	}
 }

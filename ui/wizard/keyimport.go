@@ -24,7 +24,7 @@ func newKeyImport(c *common) screen {
 	groups := func() []*huh.Group {
 		a.Password = "" // never kept for longer than one attempt
 		pw := importPasswordGroup(a).WithHideFunc(func() bool { return a.Format != flows.FormatP12 })
-		return []*huh.Group{importFileGroup(c.rt, a), pw}
+		return []*huh.Group{importFileGroup(c.rt, a, false), pw}
 	}
 	return &keyImport{formStep: newFormStep(c, groups), ans: a}
 }

@@ -87,8 +87,8 @@ func plural(n int, one string) string {
 	return fmt.Sprintf("%d %ss", n, one)
 }
 
-// task is the state of one piece of slow work (a keychain call): a spinner
-// while it runs, its error afterwards. Screens embed it.
+// task is one piece of slow work (RSA generation, a keychain call) and the
+// spinner shown while it runs.
 type task struct {
 	spin    spinner.Model
 	running bool

@@ -190,7 +190,6 @@ func (m Model) View() tea.View {
 		body + strings.Repeat("\n", pad+1) + "\n" + helpView
 	v := tea.NewView(content)
 	v.AltScreen = true
-	v.WindowTitle = "systembruker (" + rt.Env.Name + ")"
 	return v
 }
 

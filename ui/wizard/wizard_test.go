@@ -7,12 +7,15 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
 
+	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/exp/teatest/v2"
 	"software.sslmate.com/src/go-pkcs12"
 
@@ -281,7 +284,7 @@ func TestImportErrors(t *testing.T) {
 		path func(t *testing.T) string
 		want string
 	}{
-		{"missing file", func(t *testing.T) string { return filepath.Join(t.TempDir(), "nope.pem") }, "no file at "},
+		{"missing file", func(t *testing.T) string { return filepath.Join(t.TempDir(), "nope.pem") }, "no file at /"},
 		{"folder", func(t *testing.T) string { return t.TempDir() }, "is a folder: give the key file"},
 		{"corrupt PEM", func(t *testing.T) string {
 			return writeFile(t, "bad.pem", []byte("-----BEGIN PRIVATE KEY-----\nbm90IGEga2V5\n-----END PRIVATE KEY-----\n"))
@@ -330,4 +333,48 @@ func TestHomeWarnsExpiringKey(t *testing.T) {
 		t.Errorf("home does not warn about the expiring key:\n%s", s)
 	}
 	golden(t, d.quit(), nil)
+}
+
+// TestNoColor runs the program's own colour detection: NO_COLOR must strip
+// every colour (prod stays labelled by its word), and without it the same
+// screen is coloured, which shows the check can fail.
+func TestNoColor(t *testing.T) {
+	colour := regexp.MustCompile("\x1b\\[[0-9;]*[34]8;[25];")
+	for _, noColor := range []bool{true, false} {
+		env := []string{"TERM=xterm-256color", "COLORTERM=truecolor", "TTY_FORCE=1"}
+		if noColor {
+			env = append(env, "NO_COLOR=1")
+		}
+		d := startWith(t, newRuntime(t, "prod"), tea.WithEnvironment(env))
+		d.waitFor("Your journey")
+		d.quit()
+		out, err := io.ReadAll(d.tm.FinalOutput(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := colour.Match(out); got == noColor {
+			t.Errorf("NO_COLOR=%v: colour codes in output = %v", noColor, got)
+		}
+		if !bytes.Contains(out, []byte("PROD")) {
+			t.Errorf("NO_COLOR=%v: prod is not labelled", noColor)
+		}
+	}
+}
+
+func TestScrollTo(t *testing.T) {
+	blocks := []string{"a1\na2", "b1\nb2", "c1\nc2", "d1\nd2", "e1\ne2"}
+	tests := []struct {
+		cur, height int
+		want        string
+	}{
+		{0, 10, "a1\na2\nb1\nb2\nc1\nc2\nd1\nd2\ne1\ne2"},
+		{0, 6, "a1\na2\nb1\nb2\n  ↓ 3 more keys"},
+		{4, 6, "  ↑ 3 more keys\nd1\nd2\ne1\ne2"},
+		{2, 6, "  ↑ 2 more keys\nc1\nc2\nd1\nd2\n  ↓ 1 more key"},
+	}
+	for _, tt := range tests {
+		if got := scrollTo(blocks, tt.cur, tt.height); got != tt.want {
+			t.Errorf("scrollTo(cur %d, height %d) =\n%s\nwant\n%s", tt.cur, tt.height, got, tt.want)
+		}
+	}
 }

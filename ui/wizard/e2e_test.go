@@ -1,0 +1,168 @@
+package wizard
+
+import (
+	"crypto/rand"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/systembruker/systembruker/keystore"
+)
+
+// TestEndToEndInTmux runs the real binary in a private tmux server: open
+// Keys, generate a key, see it listed, quit with Ctrl+C, and check that the
+// shell got its terminal back (same stty settings, main screen, cursor
+// shown). It uses the OS keychain under make test and the passphrase file
+// store otherwise, so it runs wherever tmux is installed.
+func TestEndToEndInTmux(t *testing.T) {
+	if _, err := exec.LookPath("tmux"); err != nil {
+		t.Skip("tmux is not installed (Debian/Ubuntu: apt-get install tmux)")
+	}
+	bin := buildBinary(t)
+	home := t.TempDir()
+	env := []string{
+		"PATH=" + os.Getenv("PATH"),
+		"HOME=" + home,
+		"XDG_CONFIG_HOME=" + filepath.Join(home, "config"),
+		"XDG_DATA_HOME=" + filepath.Join(home, "data"),
+		"XDG_STATE_HOME=" + filepath.Join(home, "state"),
+		"XDG_CACHE_HOME=" + filepath.Join(home, "cache"),
+		"LANG=C.UTF-8",
+	}
+	args := ""
+	backend := keystore.Keychain
+	if os.Getenv("SYSTEMBRUKER_TEST_KEYCHAIN") == "1" {
+		env = append(env, "DBUS_SESSION_BUS_ADDRESS="+os.Getenv("DBUS_SESSION_BUS_ADDRESS"))
+	} else {
+		args, backend = " --keystore file", keystore.File
+		env = append(env, "SYSTEMBRUKER_PASSPHRASE=e2e-passphrase")
+	}
+	keyName := "e2e-" + strings.ToLower(rand.Text()[:8])
+	t.Cleanup(func() { deleteKey(t, filepath.Join(home, "data", "systembruker", "keys"), backend, keyName) })
+
+	script := `before=$(stty -g); ` + shellQuote(bin) + args + `; code=$?; ` +
+		`[ "$(stty -g)" = "$before" ] && echo TTY=restored; echo EXIT=$code; sleep 600`
+	tm := newTmux(t, env, script)
+
+	tm.waitFor("Your journey")
+	tm.send("Enter")
+	tm.waitFor("No keys yet")
+	tm.send("g")
+	tm.waitFor("┃ Key name")
+	tm.send("C-u")
+	tm.sendText(keyName)
+	tm.send("Enter")
+	tm.waitFor("┃ Key size")
+	tm.send("Enter")
+	s := tm.waitFor("Generated key " + keyName)
+	if !strings.Contains(s, "> "+keyName) || !strings.Contains(s, "1 key in the keystore") {
+		t.Errorf("the new key is not listed:\n%s", s)
+	}
+	tm.send("C-c")
+	s = tm.waitFor("EXIT=")
+	if !strings.Contains(s, "EXIT=0") || !strings.Contains(s, "TTY=restored") {
+		t.Errorf("after Ctrl+C the program did not exit cleanly and restore the terminal:\n%s", s)
+	}
+	if strings.Contains(s, "Your journey") || strings.Contains(s, keyName) {
+		t.Errorf("the wizard's screen is left on the terminal:\n%s", s)
+	}
+	if got := tm.format("#{alternate_on} #{cursor_flag}"); got != "0 1" {
+		t.Errorf("alternate screen and cursor = %q, want \"0 1\" (main screen, cursor shown)", got)
+	}
+}
+
+// buildBinary builds cmd/tui the way `make build` does.
+func buildBinary(t *testing.T) string {
+	t.Helper()
+	goTool, err := exec.LookPath("go")
+	if err != nil {
+		t.Fatalf("go tool not on PATH: %v", err)
+	}
+	root, err := filepath.Abs(filepath.Join("..", ".."))
+	if err != nil {
+		t.Fatal(err)
+	}
+	bin := filepath.Join(t.TempDir(), "systembruker")
+	cmd := exec.Command(goTool, "build", "-o", bin, "./cmd/tui")
+	cmd.Dir = root
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go build ./cmd/tui: %v\n%s", err, out)
+	}
+	return bin
+}
+
+func deleteKey(t *testing.T, dir string, backend keystore.Backend, name string) {
+	ks, err := keystore.Open(keystore.Options{
+		Dir: dir, Backend: backend,
+		Passphrase: func() ([]byte, error) { return []byte("e2e-passphrase"), nil },
+	})
+	if err == nil {
+		err = ks.Delete(name)
+	}
+	if err != nil && !errors.Is(err, keystore.ErrNotFound) {
+		t.Errorf("cleanup of key %s: %v", name, err)
+	}
+}
+
+// tmux drives one session on a private server: its own socket, no config.
+type tmux struct {
+	t    *testing.T
+	sock string
+}
+
+func newTmux(t *testing.T, env []string, command string) *tmux {
+	t.Helper()
+	// Short socket path: unix socket names are limited to about 100 bytes.
+	dir, err := os.MkdirTemp("", "sbwiz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tm := &tmux{t: t, sock: filepath.Join(dir, "s")}
+	t.Cleanup(func() {
+		exec.Command("tmux", "-S", tm.sock, "kill-server").Run()
+		os.RemoveAll(dir)
+	})
+	cmd := exec.Command("tmux", "-S", tm.sock, "-f", "/dev/null",
+		"new-session", "-d", "-s", "wiz", "-x", "100", "-y", "30", "sh", "-c", command)
+	cmd.Env = env // the new server, and so the session, gets exactly this
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("tmux new-session: %v\n%s", err, out)
+	}
+	return tm
+}
+
+func (tm *tmux) run(args ...string) string {
+	tm.t.Helper()
+	out, err := exec.Command("tmux", append([]string{"-S", tm.sock}, args...)...).CombinedOutput()
+	if err != nil {
+		tm.t.Fatalf("tmux %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	return string(out)
+}
+
+func (tm *tmux) send(keys ...string) { tm.run(append([]string{"send-keys", "-t", "wiz"}, keys...)...) }
+func (tm *tmux) sendText(s string)   { tm.run("send-keys", "-t", "wiz", "-l", s) }
+func (tm *tmux) capture() string     { return tm.run("capture-pane", "-p", "-t", "wiz") }
+
+func (tm *tmux) format(f string) string {
+	return strings.TrimSpace(tm.run("display-message", "-p", "-t", "wiz", f))
+}
+
+// waitFor polls the pane; the deadline only guards against a hang.
+func (tm *tmux) waitFor(want string) string {
+	tm.t.Helper()
+	var s string
+	for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		if s = tm.capture(); strings.Contains(s, want) {
+			return s
+		}
+	}
+	tm.t.Fatalf("pane never showed %q; last pane:\n%s", want, s)
+	return ""
+}
+
+func shellQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
