@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"mime"
 	"net/http"
+	"reflect"
 	"slices"
 	"strings"
 	"time"
@@ -68,11 +69,26 @@ func readClientBody(w http.ResponseWriter, r *http.Request) (*ssClientIn, error)
 	if err := json.Unmarshal(raw, in); err != nil {
 		var te *json.UnmarshalTypeError
 		if errors.As(err, &te) && te.Field != "" {
-			return nil, ssFields(objClient, http.StatusBadRequest, fieldItem("", te.Field, "must be a JSON "+te.Type.String()))
+			return nil, ssFields(objClient, http.StatusBadRequest, fieldItem("", te.Field, "must be a JSON "+jsonKind(te.Type)))
 		}
 		return nil, ssFailure(http.StatusBadRequest, "JSON parse error: %v", err)
 	}
 	return in, nil
+}
+
+// jsonKind names a Go type's JSON kind for a message.
+func jsonKind(t reflect.Type) string {
+	switch t.Kind() {
+	case reflect.Slice, reflect.Array:
+		return "array"
+	case reflect.Map, reflect.Struct:
+		return "object"
+	case reflect.Bool:
+		return "boolean"
+	case reflect.String:
+		return "string"
+	}
+	return "number"
 }
 
 // checkClientBody returns the field errors of a create (old nil) or of a

@@ -1,15 +1,19 @@
-package selfservice
+package selfservice_test
 
 import (
 	"context"
 	"errors"
 	"net"
 	"net/http"
+	"reflect"
+	"regexp"
 	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/systembruker/systembruker/api/selfservice"
 )
 
 // A realistic error body of the v1 API (reference §5.4).
@@ -21,68 +25,55 @@ const scopeErrorBody = `{"status":400,"timestamp":"2025-07-02T08:30:00.000000000
 	`"error":", Scope 'acme:secret' is not available for client org, must not be blank",` +
 	`"error_description":", Scope 'acme:secret' is not available for client org, must not be blank"}`
 
-func answer(status int, contentType, body string) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", contentType)
-		w.WriteHeader(status)
-		w.Write([]byte(body))
-	}
-}
-
-func TestErrors(t *testing.T) {
+// Answers the simulator does not give (another wording, no body, HTML from
+// a proxy), read the way a failed call reads them.
+func TestParseError(t *testing.T) {
 	tests := []struct {
 		name       string
 		status     int
-		ctype      string
 		body       string
 		wantErr    string
-		wantFields []FieldError
+		wantFields []selfservice.FieldError
 		wantCorr   string
 		wantHint   string
 	}{
 		{
-			name: "field errors", status: 400, ctype: "application/json", body: scopeErrorBody,
+			name: "field errors", status: 400, body: scopeErrorBody,
 			wantErr: "self-service API: scopes: Scope 'acme:secret' is not available for client org; description: must not be blank; Invalid request",
-			wantFields: []FieldError{
-				{"scopes", "Scope 'acme:secret' is not available for client org"},
-				{"description", "must not be blank"},
-				{"", "Invalid request"},
+			wantFields: []selfservice.FieldError{
+				{Field: "scopes", Message: "Scope 'acme:secret' is not available for client org"},
+				{Field: "description", Message: "must not be blank"},
+				{Message: "Invalid request"},
 			},
 			wantCorr: "b496e785cbd430eee802c1eaafa76f46",
 		},
 		{
-			name: "description only", status: 409, ctype: "application/json",
+			name: "description only", status: 409,
 			body:       `{"status":409,"correlation_id":"c1","error":"conflict","error_description":", Client already exists"}`,
 			wantErr:    "self-service API: Client already exists",
-			wantFields: []FieldError{{"", "Client already exists"}}, wantCorr: "c1",
+			wantFields: []selfservice.FieldError{{Message: "Client already exists"}}, wantCorr: "c1",
 		},
 		{
-			name: "401", status: 401, ctype: "application/json",
+			name: "401", status: 401,
 			body:       `{"status":401,"errors":[],"error":"unauthorized","error_description":"Full authentication is required"}`,
 			wantErr:    "self-service API: Full authentication is required",
-			wantFields: []FieldError{{"", "Full authentication is required"}},
+			wantFields: []selfservice.FieldError{{Message: "Full authentication is required"}},
 			wantHint:   "the admin token was refused: is the admin client's key registered and are its idporten:dcr.* scopes granted? check `systembruker admin set`",
 		},
 		{
-			name: "403 without body", status: 403, ctype: "application/json", body: ``,
+			name: "403 without body", status: 403, body: ``,
 			wantErr:  "self-service API: POST /clients: HTTP 403 Forbidden",
 			wantHint: "the admin client may not do this: it needs idporten:dcr.write (create/update/delete, keys) or idporten:dcr.read (reads)",
 		},
 		{
-			name: "HTML 500", status: 500, ctype: "text/html", body: "<html><body>Internal Server Error</body></html>",
+			name: "HTML 500", status: 500, body: "<html><body>Internal Server Error</body></html>",
 			wantErr:  "self-service API: POST /clients: HTTP 500 Internal Server Error (the answer was not JSON)",
 			wantHint: "Digdir's self-service API is busy or down: try again in a few minutes",
 		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			h := newHarness(t)
-			h.fake.queue(answer(tt.status, tt.ctype, tt.body))
-			_, err := h.api.CreateClient(t.Context(), NewMaskinportenClient("n", "d", []string{"acme:secret"}))
-			var e *Error
-			if !errors.As(err, &e) {
-				t.Fatalf("err = %v (%T), want *Error", err, err)
-			}
+			e := selfservice.ParseError("POST", "/clients", tt.status, []byte(tt.body))
 			if e.Error() != tt.wantErr {
 				t.Errorf("Error()\n got %q\nwant %q", e.Error(), tt.wantErr)
 			}
@@ -95,73 +86,137 @@ func TestErrors(t *testing.T) {
 			if tt.wantHint != "" && e.Hint() != tt.wantHint {
 				t.Errorf("Hint()\n got %q\nwant %q", e.Hint(), tt.wantHint)
 			}
-			for _, s := range []string{e.Error(), e.Hint(), e.Verbose()} {
-				if strings.Contains(s, tokenPrefix) {
-					t.Errorf("the admin token leaks into %q", s)
-				}
-			}
-			if n := len(h.fake.requests()); n != 1 {
-				t.Errorf("%d requests, want 1: writes are not retried on an answer", n)
-			}
 		})
 	}
 }
 
-func TestErrorBodyRedactsJWTs(t *testing.T) {
-	h := newHarness(t)
-	h.fake.queue(answer(400, "application/json", `{"error_description":"bad token eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln"}`))
-	_, err := h.api.ListScopeAccess(t.Context())
-	var e *Error
-	if !errors.As(err, &e) {
-		t.Fatalf("err = %v, want *Error", err)
-	}
+func TestParseErrorRedactsJWTs(t *testing.T) {
+	e := selfservice.ParseError("GET", "/scopes/access/all", 400, []byte(`{"error_description":"bad token eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln"}`))
 	if strings.Contains(e.Verbose(), "eyJ") || strings.Contains(e.Error(), "eyJzdWIi") {
 		t.Errorf("a JWT survives in the error: %q / %q", e.Error(), e.Verbose())
+	}
+}
+
+var correlationRE = regexp.MustCompile(`^[0-9a-f]{32}$`)
+
+// The simulator's refusals, as the user sees them.
+func TestErrors(t *testing.T) {
+	badBody := func(h *harness) error {
+		c := selfservice.NewMaskinportenClient(" ", "d", []string{scopeVAT, "acme:nope"})
+		_, err := h.api.CreateClient(t.Context(), c)
+		return err
+	}
+	tests := []struct {
+		name       string
+		setup      func(h *harness)
+		call       func(h *harness) error
+		status     int
+		wantFields []selfservice.FieldError
+		wantInErr  string
+		wantHint   string // prefix
+	}{
+		{
+			name: "field errors", call: badBody, status: 400,
+			wantFields: []selfservice.FieldError{
+				{Field: "client_name", Message: "must not be blank"},
+				{Field: "scopes", Message: `scope "acme:nope" does not exist`},
+			},
+			wantInErr: `self-service API: client_name: must not be blank; scopes: scope "acme:nope" does not exist`,
+		},
+		{
+			name: "refused admin token",
+			setup: func(h *harness) {
+				h.api = h.newAPI(&http.Client{Transport: h.rec}, fixedToken("eyJhbGciOiJSUzI1NiJ9.eyJ4IjoxfQ.c2ln"))
+			},
+			call:   func(h *harness) error { _, err := h.api.ListClients(t.Context()); return err },
+			status: 401, wantInErr: "Full authentication is required",
+			wantHint: "the admin token was refused",
+		},
+		{
+			name:  "token without dcr.write",
+			setup: func(h *harness) { h.tokens.force = []string{selfservice.ScopeRead} },
+			call:  badBody, status: 403, wantInErr: "idporten:dcr.write",
+			wantHint: "the admin client may not do this",
+		},
+		{
+			name:   "unknown client",
+			call:   func(h *harness) error { _, err := h.api.GetClient(t.Context(), newUUID()); return err },
+			status: 404, wantInErr: "not found",
+			wantHint: "check the client id with `systembruker client list`",
+		},
+		{
+			name:   "server error",
+			setup:  func(h *harness) { h.fault("/clients", map[string]any{"status": 500, "count": 1}) },
+			call:   badBody,
+			status: 500, wantInErr: "HTTP 500 Internal Server Error (the answer was not JSON)",
+			wantHint: "Digdir's self-service API is busy or down",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := newHarness(t)
+			if tt.setup != nil {
+				tt.setup(h)
+			}
+			err := tt.call(h)
+			var e *selfservice.Error
+			if !errors.As(err, &e) {
+				t.Fatalf("err = %v (%T), want *Error", err, err)
+			}
+			if e.Status != tt.status || !strings.Contains(e.Error(), tt.wantInErr) || !strings.HasPrefix(e.Hint(), tt.wantHint) {
+				t.Errorf("HTTP %d %q, hint %q; want %d, %q, a hint starting %q", e.Status, e.Error(), e.Hint(), tt.status, tt.wantInErr, tt.wantHint)
+			}
+			if tt.wantFields != nil && !slices.Equal(e.Fields, tt.wantFields) {
+				t.Errorf("Fields = %q, want %q", e.Fields, tt.wantFields)
+			}
+			if tt.status != 500 && !correlationRE.MatchString(e.CorrelationID) {
+				t.Errorf("CorrelationID %q", e.CorrelationID)
+			}
+			for _, s := range []string{e.Error(), e.Hint(), e.Verbose()} {
+				if h.tokens.leaks(s) || strings.Contains(s, "eyJ4Ijox") {
+					t.Errorf("the admin token leaks into %q", s)
+				}
+			}
+			if n := len(h.rec.requests()); n != 1 {
+				t.Errorf("requests %q, want 1: nothing is retried on these answers", h.rec.requests())
+			}
+		})
 	}
 }
 
 func TestGetRetries(t *testing.T) {
 	tests := []struct {
 		name      string
-		answers   []http.HandlerFunc
+		faults    []map[string]any
 		wantErr   bool
 		wantWaits []time.Duration
 		wantReqs  int
 	}{
 		{
 			name: "503 with Retry-After, then 429, then success",
-			answers: []http.HandlerFunc{
-				func(w http.ResponseWriter, r *http.Request) {
-					w.Header().Set("Retry-After", "2")
-					w.WriteHeader(503)
-				},
-				answer(429, "text/plain", "slow down"),
+			faults: []map[string]any{
+				{"status": 503, "retry_after_seconds": 2, "count": 1},
+				{"status": 429, "count": 1},
 			},
-			wantWaits: []time.Duration{2 * time.Second, 2 * firstBackoff},
+			wantWaits: []time.Duration{2 * time.Second, 2 * selfservice.FirstBackoff},
 			wantReqs:  3,
 		},
 		{
-			name: "gives up after three retries",
-			answers: []http.HandlerFunc{
-				answer(502, "text/html", "<html>"), answer(502, "text/html", "<html>"),
-				answer(502, "text/html", "<html>"), answer(502, "text/html", "<html>"),
-			},
+			name:      "gives up after three retries",
+			faults:    []map[string]any{{"status": 502, "count": 4}},
 			wantErr:   true,
-			wantWaits: []time.Duration{firstBackoff, 2 * firstBackoff, 4 * firstBackoff},
+			wantWaits: []time.Duration{selfservice.FirstBackoff, 2 * selfservice.FirstBackoff, 4 * selfservice.FirstBackoff},
 			wantReqs:  4,
 		},
 		{
-			name: "Retry-After too long",
-			answers: []http.HandlerFunc{func(w http.ResponseWriter, r *http.Request) {
-				w.Header().Set("Retry-After", "3600")
-				w.WriteHeader(503)
-			}},
+			name:     "Retry-After too long",
+			faults:   []map[string]any{{"status": 503, "retry_after_seconds": 3600, "count": 1}},
 			wantErr:  true,
 			wantReqs: 1,
 		},
 		{
 			name:     "no retry on 400",
-			answers:  []http.HandlerFunc{answer(400, "application/json", `{"error":"bad"}`)},
+			faults:   []map[string]any{{"status": 400, "count": 1}},
 			wantErr:  true,
 			wantReqs: 1,
 		},
@@ -169,7 +224,9 @@ func TestGetRetries(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			h := newHarness(t)
-			h.fake.queue(tt.answers...)
+			for _, f := range tt.faults {
+				h.fault("/clients", f)
+			}
 			_, err := h.api.ListClients(t.Context())
 			if (err != nil) != tt.wantErr {
 				t.Fatalf("err = %v, want error: %v", err, tt.wantErr)
@@ -177,7 +234,7 @@ func TestGetRetries(t *testing.T) {
 			if !slices.Equal(h.waits, tt.wantWaits) {
 				t.Errorf("waits %v, want %v", h.waits, tt.wantWaits)
 			}
-			if n := len(h.fake.requests()); n != tt.wantReqs {
+			if n := len(h.rec.requests()); n != tt.wantReqs {
 				t.Errorf("%d requests, want %d", n, tt.wantReqs)
 			}
 		})
@@ -188,20 +245,16 @@ func TestGetRetries(t *testing.T) {
 // repeated: Digdir may have acted on it.
 func TestWriteNotRetriedOnceSent(t *testing.T) {
 	h := newHarness(t)
-	h.fake.queue(func(w http.ResponseWriter, r *http.Request) {
-		conn, _, err := http.NewResponseController(w).Hijack()
-		if err != nil {
-			t.Error(err)
-			return
-		}
-		conn.Close()
-	})
-	_, err := h.api.CreateClient(t.Context(), NewMaskinportenClient("n", "d", nil))
+	h.fault("/clients", map[string]any{"close_connection": true, "count": 1})
+	_, err := h.api.CreateClient(t.Context(), selfservice.NewMaskinportenClient("dropped", "d", nil))
 	if err == nil {
 		t.Fatal("no error from a dropped connection")
 	}
-	if n := len(h.fake.requests()); n != 1 {
+	if n := len(h.rec.requests()); n != 1 {
 		t.Errorf("%d requests, want 1", n)
+	}
+	if n := h.clientsNamed("dropped"); n != 0 {
+		t.Errorf("%d clients made, want none: the dropped request was sent again", n)
 	}
 }
 
@@ -215,36 +268,35 @@ func TestWriteRetriedWhenNothingWasSent(t *testing.T) {
 	refused := closed.Addr().String()
 	closed.Close() // dials to it are refused
 	var dials atomic.Int32
-	tr := h.fake.srv.Client().Transport.(*http.Transport).Clone()
+	tr := h.inst.Client().Transport.(*http.Transport).Clone()
 	tr.DialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
 		if dials.Add(1) == 1 {
 			addr = refused
 		}
 		return (&net.Dialer{}).DialContext(ctx, network, addr)
 	}
-	a, err := New(h.fake.srv.URL+fakeBase, h.tokens, &http.Client{Transport: tr})
-	if err != nil {
-		t.Fatal(err)
-	}
-	a.sleep = h.api.sleep
-
-	if _, err := a.CreateClient(t.Context(), NewMaskinportenClient("n", "d", []string{"s:x"})); err != nil {
+	a := h.newAPI(&http.Client{Transport: tr}, h.tokens)
+	if _, err := a.CreateClient(t.Context(), selfservice.NewMaskinportenClient("retried", "d", []string{scopeVAT})); err != nil {
 		t.Fatalf("CreateClient after a refused dial: %v", err)
 	}
 	if n := dials.Load(); n != 2 {
 		t.Errorf("%d dials, want 2 (refused, then the server)", n)
 	}
-	if n := countOf(h.fake.requests(), "POST"); n != 1 {
-		t.Errorf("%d POSTs reached the server, want 1", n)
+	if n := h.clientsNamed("retried"); n != 1 {
+		t.Errorf("%d clients made, want 1", n)
 	}
 }
 
+// Each call asks for the one scope it needs, and the simulator, which
+// checks the token's scopes itself, lets every call through.
 func TestScopesPerCall(t *testing.T) {
-	read, write := []string{ScopeRead}, []string{ScopeWrite}
+	read, write := []string{selfservice.ScopeRead}, []string{selfservice.ScopeWrite}
 	h := newHarness(t)
-	id := h.fake.seedClient(nil)
-	other := h.fake.seedClient(nil)
-	h.fake.seedKeys(other, currentKey(3, "only", h.fake.now.Add(time.Hour).Unix()))
+	id := h.newClient("one", scopeVAT).ClientID
+	other := h.newClient("other").ClientID
+	if _, err := h.api.ReplaceJWKS(t.Context(), other, []selfservice.JWK{publicJWK(3, "only")}); err != nil {
+		t.Fatal(err)
+	}
 	stored, err := h.api.GetClient(t.Context(), id)
 	if err != nil {
 		t.Fatal(err)
@@ -257,7 +309,7 @@ func TestScopesPerCall(t *testing.T) {
 		{"ListClients", func(c context.Context) error { _, err := h.api.ListClients(c); return err }, [][]string{read}},
 		{"GetClient", func(c context.Context) error { _, err := h.api.GetClient(c, id); return err }, [][]string{read}},
 		{"CreateClient", func(c context.Context) error {
-			_, err := h.api.CreateClient(c, NewMaskinportenClient("n", "d", nil))
+			_, err := h.api.CreateClient(c, selfservice.NewMaskinportenClient("n", "d", nil))
 			return err
 		}, [][]string{write}},
 		{"UpdateClient", func(c context.Context) error {
@@ -267,7 +319,7 @@ func TestScopesPerCall(t *testing.T) {
 		{"GetJWKS", func(c context.Context) error { _, err := h.api.GetJWKS(c, id); return err }, [][]string{read}},
 		{"AddKey", func(c context.Context) error { _, err := h.api.AddKey(c, id, publicJWK(0, "k")); return err }, [][]string{read, write}},
 		{"ReplaceJWKS", func(c context.Context) error {
-			_, err := h.api.ReplaceJWKS(c, id, []JWK{publicJWK(0, "k"), publicJWK(1, "k2")})
+			_, err := h.api.ReplaceJWKS(c, id, []selfservice.JWK{publicJWK(0, "k"), publicJWK(1, "k2")})
 			return err
 		}, [][]string{write}},
 		{"RemoveKey", func(c context.Context) error { _, err := h.api.RemoveKey(c, id, "k"); return err }, [][]string{read, write}},
@@ -277,7 +329,7 @@ func TestScopesPerCall(t *testing.T) {
 		{"ListScopeAccess", func(c context.Context) error { _, err := h.api.ListScopeAccess(c); return err }, [][]string{read}},
 		{"DeleteClient", func(c context.Context) error { return h.api.DeleteClient(c, id) }, [][]string{write}},
 	}
-	for _, tt := range tests { // in order: they share the fake's state
+	for _, tt := range tests { // in order: they share the simulator's state
 		h.tokens.take()
 		if err := tt.call(t.Context()); err != nil {
 			t.Fatalf("%s: %v", tt.name, err)
@@ -293,54 +345,73 @@ func TestTokenErrorStopsTheCall(t *testing.T) {
 	cause := errors.New("maskinporten: key expired")
 	h.tokens.err = cause
 	_, err := h.api.ListClients(t.Context())
-	if !errors.Is(err, cause) || !strings.Contains(err.Error(), ScopeRead) {
+	if !errors.Is(err, cause) || !strings.Contains(err.Error(), selfservice.ScopeRead) {
 		t.Errorf("err = %v, want it to wrap the token error and name the scope", err)
 	}
-	if r := h.fake.requests(); len(r) != 0 {
+	if r := h.rec.requests(); len(r) != 0 {
 		t.Errorf("requests %q without a token, want none", r)
 	}
 }
 
 func TestScopes(t *testing.T) {
 	h := newHarness(t)
-	h.fake.scopes = []map[string]any{
-		{"name": "altinn:authentication/systemuser.request.write", "prefix": "altinn", "subscope": "authentication/systemuser.request.write",
-			"description": "d", "allowed_integration_types": []string{"maskinporten"}, "accessible_for_all": true, "active": true},
-		{"name": "idporten:only", "allowed_integration_types": []string{"idporten"}, "accessible_for_all": true},
-		{"name": "skatteetaten:private", "allowed_integration_types": []string{"maskinporten"}, "accessible_for_all": false},
-	}
-	h.fake.access = []map[string]any{
-		{"scope": "skatteetaten:private", "state": "APPROVED", "consumer_orgno": fakeOrgno, "owner_orgno": "974761076",
-			"created": "2025-01-01T00:00:00Z", "last_updated": "2025-01-01T00:00:00Z"},
-	}
-	all, err := h.api.ListScopes(t.Context(), true)
+	h.addScope("acme:open", []string{"maskinporten"}, true)
+	h.addScope("acme:idporten", []string{"idporten"}, true)
+	h.addScope("acme:private", []string{"maskinporten"}, false, vendorOrg)
+
+	open, err := h.api.ListScopes(t.Context(), true)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(all) != 2 || !all[0].AllowsMaskinporten() || all[1].AllowsMaskinporten() || !all[0].AccessibleForAll {
-		t.Errorf("ListScopes(true) = %+v, want the two open scopes, the first for Maskinporten", all)
-	}
-	if r := h.fake.requests(); r[len(r)-1] != "GET "+fakeBase+"/scopes/all?accessible_for_all=true" {
+	if r := h.rec.requests(); r[len(r)-1] != "GET /scopes/all?accessible_for_all=true" {
 		t.Errorf("request %q", r[len(r)-1])
 	}
-	if all, _ := h.api.ListScopes(t.Context(), false); len(all) != 3 {
-		t.Errorf("ListScopes(false) gave %d scopes, want 3", len(all))
+	byName := func(ss []selfservice.Scope, name string) (selfservice.Scope, bool) {
+		i := slices.IndexFunc(ss, func(s selfservice.Scope) bool { return s.Name == name })
+		if i < 0 {
+			return selfservice.Scope{}, false
+		}
+		return ss[i], true
 	}
+	want := selfservice.Scope{Name: "acme:open", Prefix: "acme", Subscope: "open", OwnerOrgno: skatteetat, Visibility: "PUBLIC",
+		AllowedIntegrationTypes: []string{"maskinporten"}, AccessibleForAll: true, Active: true}
+	if got, ok := byName(open, "acme:open"); !ok || !got.AllowsMaskinporten() || !reflect.DeepEqual(got, want) {
+		t.Errorf("acme:open listed as %+v, want %+v", got, want)
+	}
+	if got, ok := byName(open, "acme:idporten"); !ok || got.AllowsMaskinporten() {
+		t.Errorf("acme:idporten listed as %+v (%v), want it, not for Maskinporten", got, ok)
+	}
+	for _, s := range open {
+		if !s.AccessibleForAll {
+			t.Errorf("ListScopes(true) lists %s, which is not accessible for all", s.Name)
+		}
+	}
+	all, err := h.api.ListScopes(t.Context(), false)
+	if _, ok := byName(all, "acme:private"); err != nil || !ok || len(all) <= len(open) {
+		t.Errorf("ListScopes(false): %d scopes, %v; want more than the %d open ones, acme:private among them", len(all), err, len(open))
+	}
+
 	acc, err := h.api.ListScopeAccess(t.Context())
-	want := ScopeAccess{Scope: "skatteetaten:private", State: AccessApproved, ConsumerOrgno: fakeOrgno, OwnerOrgno: "974761076"}
-	if err != nil || len(acc) != 1 || acc[0] != want {
-		t.Errorf("ListScopeAccess = %+v, %v; want [%+v]", acc, err, want)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantAcc := selfservice.ScopeAccess{Scope: "acme:private", State: selfservice.AccessApproved, ConsumerOrgno: vendorOrg, OwnerOrgno: skatteetat}
+	if !slices.Contains(acc, wantAcc) {
+		t.Errorf("ListScopeAccess = %+v, want %+v among them", acc, wantAcc)
+	}
+	if slices.ContainsFunc(acc, func(a selfservice.ScopeAccess) bool { return a.Scope == "acme:open" }) {
+		t.Error("ListScopeAccess lists acme:open, which was never granted")
 	}
 }
 
 func TestNewRefusesBadBase(t *testing.T) {
 	for _, base := range []string{"", "api.test.samarbeid.digdir.no/api/v1", "ftp://x/api/v1", "https://x/api/v1?x=1"} {
-		if _, err := New(base, &testTokens{}, nil); err == nil {
+		if _, err := selfservice.New(base, fixedToken("t"), nil); err == nil {
 			t.Errorf("New(%q): no error", base)
 		}
 	}
-	a, err := New("https://api.test.samarbeid.digdir.no/api/v1/", &testTokens{}, nil)
-	if err != nil || a.base != "https://api.test.samarbeid.digdir.no/api/v1" {
-		t.Errorf("New with a trailing slash: base %q, %v", a.base, err)
+	a, err := selfservice.New("https://api.test.samarbeid.digdir.no/api/v1/", fixedToken("t"), nil)
+	if err != nil || selfservice.BaseOf(a) != "https://api.test.samarbeid.digdir.no/api/v1" {
+		t.Errorf("New with a trailing slash: %v", err)
 	}
 }

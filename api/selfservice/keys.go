@@ -71,7 +71,8 @@ func (e *keyError) Unwrap() error { return e.kind }
 // A key without use or alg gets "sig" and "RS256". Re-adding a key that
 // is already there with the same kid and material
 // changes nothing and returns the stored entry (its expiry is not renewed;
-// ReplaceJWKS with the same set renews it). The same kid with other
+// to renew a key, ReplaceJWKS with it sent without "exp", since an "exp" that is
+// sent back caps the new expiry). The same kid with other
 // material is refused (ErrKIDTaken), and so is a sixth key (*KeyLimitError),
 // before anything is written.
 //

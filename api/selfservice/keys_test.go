@@ -1,109 +1,127 @@
-package selfservice
+package selfservice_test
 
 import (
 	"encoding/json"
 	"errors"
+	"maps"
+	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/systembruker/systembruker/api/selfservice"
 )
 
 func TestAddKeyKeepsEveryKey(t *testing.T) {
 	h := newHarness(t)
-	id := h.fake.seedClient(nil)
-	oldExp := h.fake.now.Add(200 * 24 * time.Hour).Unix()
-	legacy := legacyKey(0, "legacy-2024-05-01", oldExp)
-	current := currentKey(1, "current", oldExp+60)
-	h.fake.seedKeys(id, legacy, current)
+	id := h.newClient("sync", scopeVAT).ClientID
+	oldExp := h.clock.Now().Add(200 * 24 * time.Hour).Unix()
+	current := legacyKey(1, "current", oldExp+60)
+	current["use"] = raw("sig")
+	h.seedLegacyKeys(id, legacyKey(0, "legacy-2024-05-01", oldExp), current)
 
 	got, err := h.api.AddKey(t.Context(), id, publicJWK(2, "new"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := h.fake.now.Add(year).Unix(); got.Exp != want {
+	if want := h.clock.Now().Add(year).Unix(); got.Exp != want {
 		t.Errorf("returned exp = %d, want Digdir's one year, %d", got.Exp, want)
 	}
 	if got.KID != "new" || got.Use != "sig" || got.Alg != "RS256" {
 		t.Errorf("returned %+v, want kid new, use sig, alg RS256", got)
 	}
 
-	// What was posted: both old keys as Digdir sent them, the legacy one
-	// with use added, and the new key.
-	var posted struct{ Keys []map[string]json.RawMessage }
-	if err := json.Unmarshal([]byte(h.fake.lastBody("POST "+fakeBase+"/clients/"+id+"/jwks")), &posted); err != nil {
-		t.Fatal(err)
+	// What was posted: both old keys exactly as the simulator sent them,
+	// the legacy one with use added, and the new key.
+	received := h.keysIn(h.rec.lastResponse("GET /clients/" + id + "/jwks"))
+	if _, ok := received[0]["use"]; ok || len(received) != 2 {
+		t.Fatalf("seeded keys read as %s: want two, the first without use", raw(received))
 	}
-	if len(posted.Keys) != 3 {
-		t.Fatalf("posted %d keys, want 3", len(posted.Keys))
+	wantOld := []map[string]json.RawMessage{maps.Clone(received[0]), received[1]}
+	wantOld[0]["use"] = raw("sig")
+	posted := h.keysIn(h.rec.lastBody("POST /clients/" + id + "/jwks"))
+	if len(posted) != 3 {
+		t.Fatalf("posted %d keys, want 3", len(posted))
 	}
-	stored := h.fake.storedKeys(id)
+	stored := h.storedKeys(id)
 	if len(stored) != 3 {
 		t.Fatalf("stored %d keys, want 3 (2 old + new)", len(stored))
 	}
-	wantLegacy := map[string]json.RawMessage{"use": raw("sig")}
-	for k, v := range legacy {
-		wantLegacy[k] = v
-	}
-	for i, want := range []map[string]json.RawMessage{wantLegacy, current} {
-		if !sameJSON(t, raw(posted.Keys[i]), raw(want)) {
-			t.Errorf("old key %d as posted:\n got %s\nwant %s", i, raw(posted.Keys[i]), raw(want))
+	for i, want := range wantOld {
+		if !sameJSON(t, raw(posted[i]), raw(want)) {
+			t.Errorf("old key %d as posted:\n got %s\nwant %s", i, raw(posted[i]), raw(want))
 		}
 		if !sameJSON(t, raw(stored[i]), raw(want)) {
 			t.Errorf("old key %d after AddKey:\n got %s\nwant %s", i, raw(stored[i]), raw(want))
+		}
+	}
+
+	// Every key signs grants: none was lost, the new one works at once.
+	for i, kid := range []string{"legacy-2024-05-01", "current", "new"} {
+		if _, err := h.clientToken(id, i, kid, scopeVAT); err != nil {
+			t.Errorf("token with %s: %v", kid, err)
 		}
 	}
 }
 
 func TestAddKeyIsIdempotent(t *testing.T) {
 	h := newHarness(t)
-	id := h.fake.seedClient(nil)
+	id := h.newClient("sync").ClientID
 	first, err := h.api.AddKey(t.Context(), id, publicJWK(0, "k1"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	posts := countOf(h.fake.requests(), "POST")
+	posts := countOf(h.rec.requests(), "POST")
 	// The same key again, built afresh: no write, the stored entry back.
 	again, err := h.api.AddKey(t.Context(), id, publicJWK(0, "k1"))
 	if err != nil {
 		t.Fatalf("re-adding the same key: %v", err)
 	}
-	if n := countOf(h.fake.requests(), "POST"); n != posts {
+	if n := countOf(h.rec.requests(), "POST"); n != posts {
 		t.Errorf("re-adding the same key made %d POSTs, want none", n-posts)
 	}
-	if again.Exp != first.Exp || again.N != first.N {
+	if again.Exp != first.Exp || again.N != first.N || again.Exp == 0 {
 		t.Errorf("re-add returned %+v, want the stored entry %+v", again, first)
 	}
 }
 
 func TestAddKeyRefusesTakenKID(t *testing.T) {
 	h := newHarness(t)
-	id := h.fake.seedClient(nil)
-	h.fake.seedKeys(id, currentKey(0, "k1", 1900000000))
+	id := h.newClient("sync").ClientID
+	if _, err := h.api.ReplaceJWKS(t.Context(), id, []selfservice.JWK{publicJWK(0, "k1")}); err != nil {
+		t.Fatal(err)
+	}
+	posts := countOf(h.rec.requests(), "POST")
 	_, err := h.api.AddKey(t.Context(), id, publicJWK(1, "k1"))
-	if !errors.Is(err, ErrKIDTaken) {
+	if !errors.Is(err, selfservice.ErrKIDTaken) {
 		t.Fatalf("err = %v, want ErrKIDTaken", err)
 	}
 	if !strings.Contains(err.Error(), "systembruker client keys remove "+id+" --kid k1") {
 		t.Errorf("error %q does not say how to remove the old key", err)
 	}
-	if n := countOf(h.fake.requests(), "POST"); n != 0 {
-		t.Errorf("%d POSTs after a refused key, want none", n)
+	if n := countOf(h.rec.requests(), "POST"); n != posts {
+		t.Errorf("%d POSTs after a refused key, want none", n-posts)
 	}
 }
 
 func TestAddKeyRefusesSixthKey(t *testing.T) {
 	h := newHarness(t)
-	id := h.fake.seedClient(nil)
-	var five []map[string]json.RawMessage
+	id := h.newClient("sync").ClientID
 	kids := []string{"a", "b", "c", "d", "e"}
-	exps := []int64{1900000500, 1900000400, 1900000100, 1900000300, 1900000200} // c expires first
+	days := []time.Duration{50, 40, 10, 30, 20} // c expires first
+	var five []selfservice.JWK
 	for i, kid := range kids {
-		five = append(five, currentKey(i, kid, exps[i]))
+		k := publicJWK(i, kid)
+		k.Exp = h.clock.Now().Add(days[i] * 24 * time.Hour).Unix()
+		five = append(five, k)
 	}
-	h.fake.seedKeys(id, five...)
+	if _, err := h.api.ReplaceJWKS(t.Context(), id, five); err != nil {
+		t.Fatal(err)
+	}
+	posts := countOf(h.rec.requests(), "POST")
 
 	_, err := h.api.AddKey(t.Context(), id, publicJWK(5, "f"))
-	var le *KeyLimitError
+	var le *selfservice.KeyLimitError
 	if !errors.As(err, &le) {
 		t.Fatalf("err = %v, want *KeyLimitError", err)
 	}
@@ -115,11 +133,36 @@ func TestAddKeyRefusesSixthKey(t *testing.T) {
 	if want := "`systembruker client keys remove " + id + " --kid c`"; !strings.Contains(err.Error(), want) {
 		t.Errorf("error %q, want it to propose %s", err, want)
 	}
-	if n := countOf(h.fake.requests(), "POST"); n != 0 {
-		t.Errorf("%d POSTs for a sixth key, want none", n)
+	if n := countOf(h.rec.requests(), "POST"); n != posts {
+		t.Errorf("%d POSTs for a sixth key, want none", n-posts)
 	}
-	if n := len(h.fake.storedKeys(id)); n != 5 {
+	if n := len(h.storedKeys(id)); n != 5 {
 		t.Errorf("%d keys stored, want the 5 untouched", n)
+	}
+}
+
+// Digdir keeps a key one year at most; a shorter exp sent with the key
+// stays.
+func TestKeyExpiryIsAtMostAYear(t *testing.T) {
+	h := newHarness(t)
+	id := h.newClient("sync").ClientID
+	now := h.clock.Now()
+	month, twoYears := publicJWK(0, "month"), publicJWK(1, "two-years")
+	month.Exp = now.Add(30 * 24 * time.Hour).Unix()
+	twoYears.Exp = now.Add(2 * year).Unix()
+	set, err := h.api.ReplaceJWKS(t.Context(), id, []selfservice.JWK{month, twoYears, publicJWK(2, "plain")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var exps []int64
+	for _, k := range set.Keys {
+		exps = append(exps, k.Exp)
+	}
+	if want := []int64{month.Exp, now.Add(year).Unix(), now.Add(year).Unix()}; !slices.Equal(exps, want) {
+		t.Errorf("exps %v, want %v", exps, want)
+	}
+	if got := set.Keys[0].Expires(); !got.Equal(time.Unix(month.Exp, 0)) {
+		t.Errorf("Expires() = %v", got)
 	}
 }
 
@@ -131,11 +174,11 @@ func TestAddKeyRefusesBadKeysBeforeAnyRequest(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var withPrivate JWK
+	var withPrivate selfservice.JWK
 	if err := json.Unmarshal(private, &withPrivate); err != nil {
 		t.Fatal(err)
 	}
-	small := NewJWK(&mustSmallKey(t).PublicKey, "small")
+	small := selfservice.NewJWK(&mustSmallKey(t).PublicKey, "small")
 	ec := publicJWK(0, "ec")
 	ec.Kty = "EC"
 	enc := publicJWK(0, "enc")
@@ -145,7 +188,7 @@ func TestAddKeyRefusesBadKeysBeforeAnyRequest(t *testing.T) {
 
 	tests := []struct {
 		name string
-		key  JWK
+		key  selfservice.JWK
 		want string
 	}{
 		{"private members", withPrivate, "private key members (d, p)"},
@@ -154,11 +197,11 @@ func TestAddKeyRefusesBadKeysBeforeAnyRequest(t *testing.T) {
 		{"encryption key", enc, `use "enc"`},
 		{"EC algorithm", es, `alg "ES256"`},
 		{"1024 bits", small, "1024-bit"},
-		{"no modulus", JWK{Kty: "RSA", KID: "x", E: "AQAB"}, "modulus"},
+		{"no modulus", selfservice.JWK{Kty: "RSA", KID: "x", E: "AQAB"}, "modulus"},
 	}
+	h := newHarness(t)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			h := newHarness(t)
 			_, err := h.api.AddKey(t.Context(), newUUID(), tt.key)
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Fatalf("err = %v, want one mentioning %q", err, tt.want)
@@ -166,7 +209,7 @@ func TestAddKeyRefusesBadKeysBeforeAnyRequest(t *testing.T) {
 			if strings.Contains(err.Error(), "c2VjcmV0") {
 				t.Errorf("error repeats private key material: %v", err)
 			}
-			if r := h.fake.requests(); len(r) != 0 {
+			if r := h.rec.requests(); len(r) != 0 {
 				t.Errorf("requests %q before refusing, want none", r)
 			}
 		})
@@ -184,19 +227,21 @@ func TestRemoveKey(t *testing.T) {
 	}{
 		{"one of three", []string{"a", "b", "c"}, "b", []string{"a", "c"}, []string{"POST /jwks"}, nil},
 		{"the last", []string{"a"}, "a", nil, []string{"DELETE /jwks"}, nil},
-		{"unknown kid", []string{"a", "b"}, "zz", []string{"a", "b"}, nil, ErrKeyNotFound},
+		{"unknown kid", []string{"a", "b"}, "zz", []string{"a", "b"}, nil, selfservice.ErrKeyNotFound},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			h := newHarness(t)
-			id := h.fake.seedClient(nil)
-			// Expiries within Digdir's year, so the fake keeps them as sent.
-			exp := h.fake.now.Add(100 * 24 * time.Hour).Unix()
+			id := h.newClient("sync").ClientID
+			// Keys stored before Digdir required use, with expiries within
+			// its year, so they are kept as sent.
+			exp := h.clock.Now().Add(100 * 24 * time.Hour).Unix()
 			var keys []map[string]json.RawMessage
 			for i, kid := range tt.have {
 				keys = append(keys, legacyKey(i, kid, exp+int64(i)))
 			}
-			h.fake.seedKeys(id, keys...)
+			h.seedLegacyKeys(id, keys...)
+			before := len(h.rec.requests())
 
 			left, err := h.api.RemoveKey(t.Context(), id, tt.remove)
 			if !errors.Is(err, tt.wantErr) {
@@ -209,7 +254,7 @@ func TestRemoveKey(t *testing.T) {
 				t.Errorf("returned kids %v, want %v", left.KIDs(), tt.wantLeft)
 			}
 			var writes []string
-			for _, r := range h.fake.requests()[1:] {
+			for _, r := range h.rec.requests()[before+1:] {
 				method, _, _ := strings.Cut(r, " ")
 				writes = append(writes, method+" /"+r[strings.LastIndex(r, "/")+1:])
 			}
@@ -217,7 +262,7 @@ func TestRemoveKey(t *testing.T) {
 				t.Errorf("writes %q, want %q", writes, tt.wantReq)
 			}
 			// Every key that stays is stored as it was, plus use.
-			stored := h.fake.storedKeys(id)
+			stored := h.storedKeys(id)
 			if len(stored) != len(tt.wantLeft) {
 				t.Fatalf("stored %d keys, want %d", len(stored), len(tt.wantLeft))
 			}
@@ -238,62 +283,28 @@ func TestRemoveKey(t *testing.T) {
 }
 
 func TestReplaceJWKSRefusesBeforeSending(t *testing.T) {
-	six := make([]JWK, 6)
+	six := make([]selfservice.JWK, 6)
 	for i := range six {
 		six[i] = publicJWK(i, string(rune('a'+i)))
 	}
 	tests := []struct {
 		name string
-		keys []JWK
+		keys []selfservice.JWK
 		want string
 	}{
 		{"six keys", six, "at most 5"},
 		{"empty", nil, "DeleteJWKS"},
-		{"duplicate kid", []JWK{publicJWK(0, "a"), publicJWK(1, "a")}, "twice"},
+		{"duplicate kid", []selfservice.JWK{publicJWK(0, "a"), publicJWK(1, "a")}, "twice"},
 	}
+	h := newHarness(t)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			h := newHarness(t)
 			_, err := h.api.ReplaceJWKS(t.Context(), newUUID(), tt.keys)
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Fatalf("err = %v, want one mentioning %q", err, tt.want)
 			}
-			if r := h.fake.requests(); len(r) != 0 {
+			if r := h.rec.requests(); len(r) != 0 {
 				t.Errorf("requests %q, want none", r)
-			}
-		})
-	}
-}
-
-// TestFakeIsStrict proves the fake refuses what Digdir refuses, so the
-// tests above would catch a client that sent such a set.
-func TestFakeIsStrict(t *testing.T) {
-	noUse := currentKey(0, "a", 0)
-	delete(noUse, "use")
-	withD := currentKey(0, "a", 0)
-	withD["d"] = raw("AQAB")
-	var six []map[string]json.RawMessage
-	for i := range 6 {
-		six = append(six, currentKey(i, string(rune('a'+i)), 0))
-	}
-	tests := []struct {
-		name string
-		body any
-	}{
-		{"six keys", map[string]any{"keys": six}},
-		{"no use", map[string]any{"keys": []any{noUse}}},
-		{"private member", map[string]any{"keys": []any{withD}}},
-		{"bare array", []any{currentKey(0, "a", 0)}},
-		{"empty", map[string]any{"keys": []any{}}},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			h := newHarness(t)
-			id := h.fake.seedClient(nil)
-			err := h.api.do(t.Context(), "POST", "/clients/"+id+"/jwks", nil, tt.body, nil)
-			var e *Error
-			if !errors.As(err, &e) || e.Status != 400 {
-				t.Fatalf("err = %v, want a 400 from the fake", err)
 			}
 		})
 	}
