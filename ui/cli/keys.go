@@ -32,7 +32,7 @@ SYSTEMBRUKER_PASSPHRASE). Private keys are never written in the clear.`,
 		Args: cobra.NoArgs,
 	}
 	cmd.AddCommand(newKeysGenerateCmd(f), newKeysImportCmd(f), newKeysListCmd(f),
-		newKeysPublicCmd(f), newKeysDeleteCmd(f))
+		newKeysPublicCmd(f), newKeysDeleteCmd(f), newKeysRotateCmd(f))
 	return cmd
 }
 
