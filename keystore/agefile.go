@@ -140,46 +140,10 @@ func (s *Store) FileStoreExists() bool {
 	return err == nil
 }
 
-// writeExclusive creates path with data (0600) atomically, failing with
-// fs.ErrExist if it is already there. WHY a hard link: rename would replace
-// a file another process just created; link never does, and readers never
-// see a half-written file.
-func writeExclusive(path string, data []byte) error {
-	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return err
-	}
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	defer os.Remove(tmp)
-	if err := f.Chmod(0o600); err != nil {
-		f.Close()
-		return err
-	}
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	if err := os.Link(tmp, path); err != nil {
-		if _, statErr := os.Lstat(path); statErr == nil {
-			return fmt.Errorf("%s: %w", path, fs.ErrExist)
-		}
-		return err
-	}
-	return nil
-}
+// writeExclusive creates path (0600) atomically, failing with fs.ErrExist
+// if it is already there, so two processes never overwrite each other.
+func writeExclusive(path string, data []byte) error { return atomicfile.Create(path, data, 0o600) }
 
-// writeFile replaces path atomically with mode 0600.
 func writeFile(path string, data []byte) error { return atomicfile.Write(path, data, 0o600) }
 
 // removeFile removes path; a missing file is fine.

@@ -1,6 +1,8 @@
 package atomicfile
 
 import (
+	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"testing"
@@ -31,6 +33,23 @@ func TestWrite(t *testing.T) {
 	}
 	entries, _ := os.ReadDir(filepath.Dir(path))
 	if len(entries) != 1 {
+		t.Errorf("temporary files left behind: %v", entries)
+	}
+}
+
+func TestCreate(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "new.json")
+	if err := Create(path, []byte("one"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	err := Create(path, []byte("two"), 0o600)
+	if !errors.Is(err, fs.ErrExist) {
+		t.Fatalf("second Create = %v, want fs.ErrExist", err)
+	}
+	if got, _ := os.ReadFile(path); string(got) != "one" {
+		t.Errorf("Create replaced an existing file: %q", got)
+	}
+	if entries, _ := os.ReadDir(filepath.Dir(path)); len(entries) != 1 {
 		t.Errorf("temporary files left behind: %v", entries)
 	}
 }
