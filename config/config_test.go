@@ -125,3 +125,23 @@ func TestProfilesRoundTrip(t *testing.T) {
 		t.Errorf("corrupt config: %v", err)
 	}
 }
+
+func TestSaveLeavesOutEmptySections(t *testing.T) {
+	dir := t.TempDir()
+	f, _ := Load(dir)
+	p, _, _ := f.Profile("ghost")
+	p.For(Prod) // opened, never filled
+	real, _, _ := f.Profile("acme")
+	real.For(Test).OrgNo = "310000000"
+	real.For(Prod)
+	if err := f.Save(); err != nil {
+		t.Fatal(err)
+	}
+	g, _ := Load(dir)
+	if _, ok := g.Profiles["ghost"]; ok {
+		t.Error("an empty profile was saved")
+	}
+	if envs := g.Profiles["acme"].Envs; len(envs) != 1 || envs[Test] == nil {
+		t.Errorf("acme envs = %v, want only test", envs)
+	}
+}

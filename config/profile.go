@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"sort"
 	"time"
@@ -86,13 +87,29 @@ func Load(dir string) (*File, error) {
 // Path is where the file lives.
 func (f *File) Path() string { return f.path }
 
-// Save writes the file atomically with mode 0600.
+// Save writes the file atomically with mode 0600. Sections that hold nothing
+// are left out: opening a profile creates them in memory, and they should
+// not turn into phantom profiles on disk.
 func (f *File) Save() error {
+	f.prune()
 	data, err := json.MarshalIndent(f, "", "  ")
 	if err != nil {
 		return err
 	}
 	return atomicfile.Write(f.path, append(data, '\n'), 0o600)
+}
+
+func (f *File) prune() {
+	for name, p := range f.Profiles {
+		for env, e := range p.Envs {
+			if e == nil || reflect.DeepEqual(*e, EnvProfile{}) {
+				delete(p.Envs, env)
+			}
+		}
+		if len(p.Envs) == 0 && p.Env == "" && name != f.ActiveProfile {
+			delete(f.Profiles, name)
+		}
+	}
 }
 
 // Profile returns the named profile, creating it in memory if it is new.
