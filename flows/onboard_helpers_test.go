@@ -1,11 +1,8 @@
 package flows
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
-	"encoding/json"
-	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -16,6 +13,7 @@ import (
 
 	"github.com/systembruker/systembruker/api/selfservice"
 	"github.com/systembruker/systembruker/config"
+	"github.com/systembruker/systembruker/internal/simtest"
 	"github.com/systembruker/systembruker/keystore"
 	"github.com/systembruker/systembruker/sim"
 )
@@ -69,15 +67,7 @@ func newHome(t *testing.T) *home {
 func newTestEnvHome(t *testing.T) (*home, *sim.Instance) {
 	t.Helper()
 	h := newHome(t)
-	srv, err := sim.New(sim.Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	inst, err := srv.Start("127.0.0.1:0", true)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { inst.Close() })
+	inst := simtest.Start(t, sim.Config{})
 	u := inst.URLs
 	vars := map[string]string{
 		config.EnvMaskinportenURL: u.Maskinporten, config.EnvSelfServiceURL: u.SelfService,
@@ -168,32 +158,7 @@ func control(t *testing.T, rt *Runtime, method, path string, in, out any) {
 // controlAt calls a standalone simulator's control API.
 func controlAt(t *testing.T, inst *sim.Instance, method, path string, in, out any) {
 	t.Helper()
-	var body io.Reader
-	if in != nil {
-		b, err := json.Marshal(in)
-		if err != nil {
-			t.Fatal(err)
-		}
-		body = bytes.NewReader(b)
-	}
-	req, err := http.NewRequest(method, inst.URLs.Control+path, body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp, err := inst.Client().Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	data, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode/100 != 2 {
-		t.Fatalf("%s %s: HTTP %d: %s", method, path, resp.StatusCode, data)
-	}
-	if out != nil {
-		if err := json.Unmarshal(data, out); err != nil {
-			t.Fatal(err)
-		}
-	}
+	simtest.Control(t, inst, method, path, in, 0, out)
 }
 
 // lines collects Progress lines.

@@ -7,7 +7,6 @@ import (
 	"crypto/rsa"
 	"crypto/x509"
 	"crypto/x509/pkix"
-	"encoding/json"
 	"encoding/pem"
 	"errors"
 	"io"
@@ -25,6 +24,7 @@ import (
 
 	"github.com/systembruker/systembruker/api/altinn"
 	"github.com/systembruker/systembruker/api/maskinporten"
+	"github.com/systembruker/systembruker/internal/simtest"
 	"github.com/systembruker/systembruker/sim"
 )
 
@@ -47,49 +47,20 @@ type simEnv struct {
 
 func startSim(t *testing.T) *simEnv {
 	t.Helper()
-	srv, err := sim.New(sim.Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	inst, err := srv.Start("127.0.0.1:0", true)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { inst.Close() })
+	inst := simtest.Start(t, sim.Config{})
 	return &simEnv{t: t, inst: inst, urls: inst.URLs, hc: inst.Client()}
 }
 
-// control calls the simulator's control API and decodes the answer.
+// control POSTs to the simulator's control API and decodes the answer.
 func (e *simEnv) control(path string, body any, wantStatus int) map[string]any {
 	e.t.Helper()
-	b, err := json.Marshal(body)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	resp, err := e.hc.Post(e.urls.Control+path, "application/json", bytes.NewReader(b))
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	out, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != wantStatus {
-		e.t.Fatalf("POST %s: HTTP %d, want %d: %s", path, resp.StatusCode, wantStatus, out)
-	}
 	var m map[string]any
-	json.Unmarshal(out, &m)
+	simtest.Control(e.t, e.inst, http.MethodPost, path, body, wantStatus, &m)
 	return m
 }
 
 func (e *simEnv) clearFaults() {
-	req, err := http.NewRequest(http.MethodDelete, e.urls.Control+"/faults", nil)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	resp, err := e.hc.Do(req)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	resp.Body.Close()
+	simtest.Control(e.t, e.inst, http.MethodDelete, "/faults", nil, 0, nil)
 }
 
 // newClient registers a Maskinporten client owned by the vendor with the

@@ -18,6 +18,7 @@ import (
 
 	"github.com/systembruker/systembruker/api/maskinporten"
 	"github.com/systembruker/systembruker/api/selfservice"
+	"github.com/systembruker/systembruker/internal/simtest"
 	"github.com/systembruker/systembruker/sim"
 )
 
@@ -34,25 +35,6 @@ const (
 	year        = 365 * 24 * time.Hour                // Digdir's key lifetime
 	adminKID    = "admin-test"                        // the admin client's key in the tests
 )
-
-// clock is the simulator's clock, shared with the token client so that
-// grants are never "in the future".
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
 
 // testKeys are real RSA key pairs, made once for all tests: key i of a
 // test is testKeys()[i]; the last one is the admin client's.
@@ -78,7 +60,7 @@ func publicJWK(i int, kid string) selfservice.JWK {
 // admin client. Its retries record their waits instead of sleeping.
 type harness struct {
 	t      *testing.T
-	clock  *clock
+	clock  *simtest.Clock
 	inst   *sim.Instance
 	urls   sim.URLs
 	rec    *recorder
@@ -89,16 +71,8 @@ type harness struct {
 
 func newHarness(t *testing.T) *harness {
 	t.Helper()
-	c := &clock{t: time.Now().Truncate(time.Second)}
-	srv, err := sim.New(sim.Config{Now: c.Now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	inst, err := srv.Start("127.0.0.1:0", true)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { inst.Close() })
+	c := simtest.NewClock(time.Now().Truncate(time.Second))
+	inst := simtest.Start(t, sim.Config{Now: c.Now})
 	h := &harness{t: t, clock: c, inst: inst, urls: inst.URLs}
 	base, err := url.Parse(inst.URLs.SelfService)
 	if err != nil {
@@ -144,37 +118,15 @@ func (h *harness) clientToken(clientID string, i int, kid, scope string) (*maski
 		maskinporten.Signer{Key: testKeys()[i], KID: kid})
 }
 
-// control calls the simulator's control API and decodes its answer into
-// out, if given.
+// control calls the simulator's control API, failing unless the status is
+// want, and decodes its answer into out, if given.
 func (h *harness) control(method, path string, body any, want int, out ...any) {
 	h.t.Helper()
-	var rd io.Reader
-	if body != nil {
-		b, err := json.Marshal(body)
-		if err != nil {
-			h.t.Fatal(err)
-		}
-		rd = bytes.NewReader(b)
+	var dst any
+	if len(out) > 0 {
+		dst = out[0]
 	}
-	req, err := http.NewRequest(method, h.urls.Control+path, rd)
-	if err != nil {
-		h.t.Fatal(err)
-	}
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := h.inst.Client().Do(req)
-	if err != nil {
-		h.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != want {
-		h.t.Fatalf("%s /sim%s: HTTP %d %s, want %d", method, path, resp.StatusCode, raw, want)
-	}
-	for _, o := range out {
-		if err := json.Unmarshal(raw, o); err != nil {
-			h.t.Fatal(err)
-		}
-	}
+	simtest.Control(h.t, h.inst, method, path, body, want, dst)
 }
 
 func (h *harness) adminClientID() string {

@@ -46,6 +46,7 @@ import (
 
 	"github.com/systembruker/systembruker/config"
 	"github.com/systembruker/systembruker/flows"
+	"github.com/systembruker/systembruker/internal/simtest"
 	"github.com/systembruker/systembruker/keystore"
 	"github.com/systembruker/systembruker/sim"
 )
@@ -79,15 +80,7 @@ type harness struct {
 func newHarness(t *testing.T) *harness {
 	t.Helper()
 	h := &harness{t: t, now: harnessStart, service: "systembruker-test-" + rand.Text()}
-	srv, err := sim.New(sim.Config{Now: h.clock, Logf: h.logf})
-	if err != nil {
-		t.Fatal(err)
-	}
-	h.inst, err = srv.Start("127.0.0.1:0", true)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { h.inst.Close() })
+	h.inst = simtest.Start(t, sim.Config{Now: h.clock, Logf: h.logf})
 
 	home := t.TempDir()
 	caFile := filepath.Join(home, "sim-ca.pem")
@@ -108,6 +101,7 @@ func newHarness(t *testing.T) *harness {
 		flows.EnvCAFile:           caFile,
 		"NO_COLOR":                "1",
 	}
+	var err error
 	if h.dirs, err = config.DefaultDirs(h.getenv); err != nil {
 		t.Fatal(err)
 	}
@@ -296,33 +290,7 @@ func (h *harness) addClient(scopes []string, jwks ...map[string]any) string {
 // into out (unless nil). Any status but 2xx fails the test.
 func (h *harness) control(method, path string, body, out any) {
 	h.t.Helper()
-	var rd io.Reader
-	if body != nil {
-		b, err := json.Marshal(body)
-		if err != nil {
-			h.t.Fatal(err)
-		}
-		rd = bytes.NewReader(b)
-	}
-	req, err := http.NewRequest(method, h.inst.URLs.Control+path, rd)
-	if err != nil {
-		h.t.Fatal(err)
-	}
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := h.inst.Client().Do(req)
-	if err != nil {
-		h.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	data, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode/100 != 2 {
-		h.t.Fatalf("%s /sim%s: HTTP %d: %s", method, path, resp.StatusCode, data)
-	}
-	if out != nil {
-		if err := json.Unmarshal(data, out); err != nil {
-			h.t.Fatalf("%s /sim%s: %v in %s", method, path, err, data)
-		}
-	}
+	simtest.Control(h.t, h.inst, method, path, body, 0, out)
 }
 
 // setProfile edits the default profile's sandbox section and saves it.

@@ -1,0 +1,91 @@
+// Package simtest helps tests that run against the simulator: it starts one
+// over TLS on loopback, calls its control API, and shares a settable clock
+// between the simulator and the code under test. (The simulator's own tests
+// do not use it: sim stays independent of the rest of the module.)
+package simtest
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"net/http"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/systembruker/systembruker/sim"
+)
+
+// Start starts a simulator over TLS on a free loopback port; it is closed
+// when the test ends.
+func Start(t testing.TB, cfg sim.Config) *sim.Instance {
+	t.Helper()
+	srv, err := sim.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	inst, err := srv.Start("127.0.0.1:0", true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { inst.Close() })
+	return inst
+}
+
+// Control calls the simulator's control API (/sim): body, unless nil, is
+// sent as JSON; the test fails unless the status is want (0 means any 2xx);
+// the answer is decoded into out unless out is nil.
+func Control(t testing.TB, inst *sim.Instance, method, path string, body any, want int, out any) {
+	t.Helper()
+	var rd io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rd = bytes.NewReader(b)
+	}
+	req, err := http.NewRequest(method, inst.URLs.Control+path, rd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := inst.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	data, _ := io.ReadAll(resp.Body)
+	if (want == 0 && resp.StatusCode/100 != 2) || (want != 0 && resp.StatusCode != want) {
+		t.Fatalf("%s /sim%s: HTTP %d, want %d: %s", method, path, resp.StatusCode, want, data)
+	}
+	if out != nil {
+		if err := json.Unmarshal(data, out); err != nil {
+			t.Fatalf("%s /sim%s: %v in %s", method, path, err, data)
+		}
+	}
+}
+
+// Clock is a settable clock, safe for concurrent use, to share between the
+// simulator (sim.Config.Now) and the code under test.
+type Clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+// NewClock returns a clock standing at t.
+func NewClock(t time.Time) *Clock { return &Clock{t: t} }
+
+// Now returns the clock's time.
+func (c *Clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+// Advance moves the clock.
+func (c *Clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
