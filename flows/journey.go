@@ -1,6 +1,10 @@
 package flows
 
-import "strconv"
+import (
+	"slices"
+	"strconv"
+	"time"
+)
 
 // StepID names a step of the vendor journey, in order.
 type StepID string
@@ -21,6 +25,7 @@ const (
 	StateDone     State = "done"
 	StateTodo     State = "todo"
 	StateWarn     State = "attention" // done, but something needs a look (a key expiring)
+	StateReady    State = "ready"     // can be used now; a step with nothing to finish (tokens)
 	StateNotBuilt State = "not built yet"
 )
 
@@ -38,32 +43,103 @@ type Step struct {
 // Journey reports each step's state from the profile and the keystore. It
 // reads local state only, so the home screen opens instantly and offline.
 func (r *Runtime) Journey() []Step {
-	f := r.Facts
-	keys := Step{ID: StepKeys, Title: "Keys", State: StateTodo, Command: "systembruker keys generate"}
-	if all, err := r.ListKeys(); err == nil && len(all) > 0 {
-		keys.State, keys.Detail = StateDone, plural(len(all), "key", "keys")+" in the keystore"
-		for _, k := range all {
-			if k.InUse && (k.Expired || k.ExpiresSoon) {
-				keys.State, keys.Detail = StateWarn, "key "+k.Name+" expires soon: rotate it"
-			}
-		}
-	} else if err != nil {
-		keys.Detail = err.Error()
-	}
-
-	client := Step{ID: StepClient, Title: "Maskinporten client", State: StateNotBuilt, Command: "systembruker client create"}
-	if f.ClientID != "" {
-		client.State, client.Detail = StateDone, f.ClientID
-	}
-
 	return []Step{
-		keys,
-		client,
+		r.keysStep(),
+		r.clientStep(),
 		{ID: StepSystem, Title: "System register", State: StateNotBuilt},
 		{ID: StepPackages, Title: "Access packages (tilgangspakker)", State: StateNotBuilt},
 		{ID: StepRequests, Title: "System-user requests", State: StateNotBuilt},
-		{ID: StepTokens, Title: "Tokens", State: StateNotBuilt, Command: "systembruker token --scope S"},
+		r.tokensStep(),
 	}
+}
+
+func (r *Runtime) keysStep() Step {
+	s := Step{ID: StepKeys, Title: "Keys", State: StateTodo, Command: "systembruker keys generate"}
+	all, err := r.ListKeys()
+	switch {
+	case err != nil:
+		s.Detail = err.Error()
+	case len(all) > 0:
+		s.State, s.Detail = StateDone, plural(len(all), "key", "keys")+" in the keystore"
+		for _, k := range all {
+			if k.InUse && (k.Expired || k.ExpiresSoon) {
+				s.State, s.Detail = StateWarn, "key "+k.Name+" expires soon: rotate it"
+			}
+		}
+	}
+	return s
+}
+
+// clientStep is done once the profile records a client. It asks for
+// attention when the client has no signing key recorded, or when that key
+// has expired or expires within ExpiryWarning: by Digdir's date when known,
+// else by the keystore's (a virksomhetssertifikat's end).
+func (r *Runtime) clientStep() Step {
+	f := r.Facts
+	s := Step{ID: StepClient, Title: "Maskinporten client", State: StateTodo, Command: "systembruker client create"}
+	if f.ClientID == "" {
+		return s
+	}
+	s.State, s.Detail, s.Command = StateDone, "client "+f.ClientID, ""
+	if f.KeyName == "" {
+		s.State, s.Detail = StateWarn, "client "+f.ClientID+" has no signing key recorded"
+		s.Command = "systembruker client use " + f.ClientID + " --key NAME"
+		return s
+	}
+	exp := f.KeyExpires
+	if exp == nil {
+		if in, err := r.Keys.Info(f.KeyName); err == nil {
+			exp = in.Expires
+		}
+	}
+	if exp == nil {
+		return s
+	}
+	now := r.Now()
+	date := exp.UTC().Format(time.DateOnly)
+	switch {
+	case !now.Before(*exp):
+		s.State, s.Detail = StateWarn, "key "+f.KeyName+" expired on "+date+": tokens fail until you rotate it"
+	case exp.Sub(now) < ExpiryWarning:
+		s.State, s.Detail = StateWarn, "key "+f.KeyName+" expires on "+date+": rotate it before then"
+	default:
+		return s
+	}
+	s.Command = "systembruker keys rotate"
+	return s
+}
+
+// tokensStep is ready once a client with a key in the keystore is
+// recorded. Fetching a token finishes nothing, so it is never "done".
+func (r *Runtime) tokensStep() Step {
+	f := r.Facts
+	s := Step{ID: StepTokens, Title: "Tokens", State: StateTodo, Command: "systembruker token --scope SCOPE"}
+	switch {
+	case f.ClientID == "" || f.KeyName == "":
+		s.Detail = "needs a Maskinporten client with a key (step 2)"
+		return s
+	case len(f.Scopes) == 0:
+		s.Detail = "the profile records no scopes for client " + f.ClientID
+		return s
+	}
+	if _, err := r.Keys.Info(f.KeyName); err != nil {
+		s.Detail = "key " + f.KeyName + " is not in the keystore"
+		return s
+	}
+	s.State, s.Command = StateReady, "systembruker token --scope "+exampleScope(f.Scopes)
+	return s
+}
+
+// exampleScope picks the scope to show in the token command: the first
+// service-owner scope, which is what a vendor's integration asks for, else
+// the first scope.
+func exampleScope(scopes []string) string {
+	for _, s := range scopes {
+		if !slices.Contains(SystemUserScopes, s) && !slices.Contains(DelegationScopes, s) {
+			return s
+		}
+	}
+	return scopes[0]
 }
 
 func plural(n int, one, many string) string {

@@ -22,7 +22,9 @@ import (
 // plainSteps maps a journey step to its accessible-mode handler, as
 // stepScreens does for the full-screen UI.
 var plainSteps = map[flows.StepID]func(*plain, context.Context) error{
-	flows.StepKeys: (*plain).keys,
+	flows.StepKeys:   (*plain).keys,
+	flows.StepClient: (*plain).onboard,
+	flows.StepTokens: (*plain).tokenCheck,
 }
 
 // errEndOfInput stops the accessible loop when the input runs out: huh's

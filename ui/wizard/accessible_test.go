@@ -36,7 +36,7 @@ func TestAccessibleEndOfInputQuits(t *testing.T) {
 		env  string
 		want []string
 	}{
-		{"", []string{"profile default, environment sandbox\n", "1. Keys: todo", "2. Maskinporten client: not built yet", "1. Keys\n2. Quit"}},
+		{"", []string{"profile default, environment sandbox\n", "1. Keys: todo", "2. Maskinporten client: todo", "1. Keys\n2. Maskinporten client\n3. Tokens\n4. Quit"}},
 		{"prod", []string{"profile default, environment prod\nPRODUCTION: changes here reach real customers."}},
 	}
 	for _, tt := range tests {

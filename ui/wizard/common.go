@@ -51,6 +51,7 @@ func (c *common) formTheme() huh.Theme {
 func (c *common) newForm(groups ...*huh.Group) *huh.Form {
 	km := huh.NewDefaultKeyMap()
 	km.Select.Filter.SetEnabled(false)
+	km.MultiSelect.Filter.SetEnabled(false)
 	km.Quit.SetEnabled(false) // the root model owns ctrl+c
 	return huh.NewForm(groups...).
 		WithTheme(c.formTheme()).
@@ -69,6 +70,10 @@ type keyMap struct {
 	JWK, Delete          key.Binding
 	Copy, Write          key.Binding
 	ScrollUp, ScrollDown key.Binding
+	// Onboarding and Token check.
+	Continue, Retry     key.Binding
+	Altinn, Sandbox     key.Binding
+	TokenCheck, Onboard key.Binding
 }
 
 func newKeyMap() keyMap {
@@ -91,6 +96,12 @@ func newKeyMap() keyMap {
 		Write:      b([]string{"w"}, "w", "write to file"),
 		ScrollUp:   b([]string{"up", "k", "pgup"}, "↑/pgup", "scroll up"),
 		ScrollDown: b([]string{"down", "j", "pgdown"}, "↓/pgdown", "scroll down"),
+		Continue:   b([]string{"enter"}, "enter", "continue"),
+		Retry:      b([]string{"r"}, "r", "fetch again"),
+		Altinn:     b([]string{"a"}, "a", "Altinn token"),
+		Sandbox:    b([]string{"s"}, "s", "sandbox plays portal"),
+		TokenCheck: b([]string{"t"}, "t", "token check"),
+		Onboard:    b([]string{"o"}, "o", "set up a client"),
 	}
 }
 

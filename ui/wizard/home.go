@@ -16,7 +16,9 @@ import (
 // without an entry is shown as not built yet; adding a step's screen is one
 // line here.
 var stepScreens = map[flows.StepID]func(*common) screen{
-	flows.StepKeys: newKeyList,
+	flows.StepKeys:   newKeyList,
+	flows.StepClient: newOnboard,
+	flows.StepTokens: newTokenCheck,
 }
 
 // home shows the journey and where the active profile stands on each step.
@@ -161,6 +163,8 @@ func stateGlyph(st *styles.Styles, s flows.State) (glyph, word string) {
 		return st.OK.Render(styles.GlyphOK), st.OK.Render(string(s))
 	case flows.StateWarn:
 		return st.Warn.Render(styles.GlyphWarn), st.Warn.Render(string(s))
+	case flows.StateReady:
+		return st.OK.Render(styles.GlyphTodo), st.OK.Render(string(s))
 	case flows.StateNotBuilt:
 		return st.Muted.Render(styles.GlyphTodo), st.Muted.Render(string(s))
 	}

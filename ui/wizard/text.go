@@ -26,9 +26,13 @@ func truncateLines(s string, width int) string {
 }
 
 // wrap breaks text into lines of at most width cells, at spaces where it
-// can, keeping its styling.
+// can, keeping its styling. Hyphens are not break points here (ansi.Wrap
+// always breaks at them): ids, kids and key names are full of them, and an
+// id split over two lines cannot be copied.
 func wrap(s string, width int) string {
-	return ansi.Wrap(s, max(width, 10), "")
+	const nbHyphen = "\u2011"
+	s = strings.ReplaceAll(s, "-", nbHyphen)
+	return strings.ReplaceAll(ansi.Wrap(s, max(width, 10), ""), nbHyphen, "-")
 }
 
 // hinter is implemented by errors that know the user's next step (see

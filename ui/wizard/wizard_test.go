@@ -48,8 +48,8 @@ func TestHomeProd(t *testing.T) {
 func TestHomeStepNotBuilt(t *testing.T) {
 	d := start(t, newRuntime(t, ""))
 	d.waitFor("Your journey")
-	d.press(down, enter)
-	d.waitFor("Maskinporten client is not built into the wizard yet.")
+	d.press(down, down, enter)
+	d.waitFor("System register is not built into the wizard yet.")
 	if s := d.screen(); !strings.Contains(s, "systembruker › home ") {
 		t.Errorf("a step that is not built must not open a screen:\n%s", s)
 	}

@@ -1,0 +1,146 @@
+package flows
+
+import (
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/systembruker/systembruker/config"
+	"github.com/systembruker/systembruker/keystore"
+)
+
+// TestJourney checks the client and tokens steps against the profile's
+// facts. Its keys live in the passphrase file store: what is checked is
+// metadata, and the test then runs without a keychain.
+func TestJourney(t *testing.T) {
+	now := time.Date(2026, 3, 2, 9, 30, 0, 0, time.UTC)
+	soon, past, later := now.Add(10*24*time.Hour), now.Add(-time.Hour), now.Add(200*24*time.Hour)
+	scopes := ProposedScopes(false, []string{"skatteetaten:mvameldingvalidering"})
+	tests := []struct {
+		name   string
+		facts  config.EnvProfile
+		key    bool // the profile's key "signing" is in the keystore
+		client Step
+		tokens Step
+	}{
+		{
+			name:   "nothing yet",
+			client: Step{State: StateTodo, Command: "systembruker client create"},
+			tokens: Step{State: StateTodo, Detail: "needs a Maskinporten client with a key (step 2)", Command: "systembruker token --scope SCOPE"},
+		},
+		{
+			name:   "client without a key",
+			facts:  config.EnvProfile{ClientID: "c1", Scopes: scopes},
+			client: Step{State: StateWarn, Detail: "client c1 has no signing key recorded", Command: "systembruker client use c1 --key NAME"},
+			tokens: Step{State: StateTodo, Detail: "needs a Maskinporten client with a key (step 2)", Command: "systembruker token --scope SCOPE"},
+		},
+		{
+			name:   "ready",
+			facts:  config.EnvProfile{ClientID: "c1", KeyName: "signing", Scopes: scopes, KeyExpires: &later},
+			key:    true,
+			client: Step{State: StateDone, Detail: "client c1"},
+			tokens: Step{State: StateReady, Command: "systembruker token --scope skatteetaten:mvameldingvalidering"},
+		},
+		{
+			name:   "only system-user scopes",
+			facts:  config.EnvProfile{ClientID: "c1", KeyName: "signing", Scopes: SystemUserScopes},
+			key:    true,
+			client: Step{State: StateDone, Detail: "client c1"},
+			tokens: Step{State: StateReady, Command: "systembruker token --scope " + SystemUserScopes[0]},
+		},
+		{
+			name:   "key expires soon",
+			facts:  config.EnvProfile{ClientID: "c1", KeyName: "signing", Scopes: scopes, KeyExpires: &soon},
+			key:    true,
+			client: Step{State: StateWarn, Detail: "key signing expires on 2026-03-12: rotate it before then", Command: "systembruker keys rotate"},
+			tokens: Step{State: StateReady, Command: "systembruker token --scope skatteetaten:mvameldingvalidering"},
+		},
+		{
+			name:   "key expired",
+			facts:  config.EnvProfile{ClientID: "c1", KeyName: "signing", Scopes: scopes, KeyExpires: &past},
+			key:    true,
+			client: Step{State: StateWarn, Detail: "key signing expired on 2026-03-02: tokens fail until you rotate it", Command: "systembruker keys rotate"},
+			tokens: Step{State: StateReady, Command: "systembruker token --scope skatteetaten:mvameldingvalidering"},
+		},
+		{
+			name:   "key gone from the keystore",
+			facts:  config.EnvProfile{ClientID: "c1", KeyName: "signing", Scopes: scopes},
+			client: Step{State: StateDone, Detail: "client c1"},
+			tokens: Step{State: StateTodo, Detail: "key signing is not in the keystore", Command: "systembruker token --scope SCOPE"},
+		},
+		{
+			name:   "no scopes recorded",
+			facts:  config.EnvProfile{ClientID: "c1", KeyName: "signing"},
+			key:    true,
+			client: Step{State: StateDone, Detail: "client c1"},
+			tokens: Step{State: StateTodo, Detail: "the profile records no scopes for client c1", Command: "systembruker token --scope SCOPE"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rt := journeyRuntime(t, now)
+			if tt.key {
+				if _, err := rt.Keys.Generate("signing", 2048); err != nil {
+					t.Fatal(err)
+				}
+			}
+			*rt.Facts = tt.facts
+			steps := rt.Journey()
+			if len(steps) != 6 {
+				t.Fatalf("%d steps, want 6", len(steps))
+			}
+			for _, c := range []struct {
+				got  Step
+				want Step
+				id   StepID
+			}{{steps[1], tt.client, StepClient}, {steps[5], tt.tokens, StepTokens}} {
+				c.want.ID, c.want.Title = c.id, c.got.Title
+				if c.got != c.want {
+					t.Errorf("%s step = %+v\nwant %+v", c.id, c.got, c.want)
+				}
+			}
+			for _, s := range steps[2:5] {
+				if s.State != StateNotBuilt {
+					t.Errorf("%s is %q, want %q", s.Title, s.State, StateNotBuilt)
+				}
+			}
+		})
+	}
+}
+
+// TestJourneyKeystoreExpiry: without Digdir's date, the key's own expiry
+// (a virksomhetssertifikat's end) decides.
+func TestJourneyKeystoreExpiry(t *testing.T) {
+	now := time.Date(2026, 3, 2, 9, 30, 0, 0, time.UTC)
+	rt := journeyRuntime(t, now)
+	if _, err := rt.Keys.Generate("signing", 2048); err != nil {
+		t.Fatal(err)
+	}
+	if err := rt.Keys.SetExpiry("signing", now.Add(5*24*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	rt.Facts.ClientID, rt.Facts.KeyName = "c1", "signing"
+	got := rt.Journey()[1]
+	if got.State != StateWarn || got.Detail != "key signing expires on 2026-03-07: rotate it before then" {
+		t.Errorf("client step = %+v", got)
+	}
+}
+
+func journeyRuntime(t *testing.T, now time.Time) *Runtime {
+	t.Helper()
+	base := t.TempDir()
+	rt, err := Open(Options{
+		Dirs: config.Dirs{
+			Config: filepath.Join(base, "config"), Data: filepath.Join(base, "data"),
+			State: filepath.Join(base, "state"), Cache: filepath.Join(base, "cache"),
+		},
+		Keystore:   keystore.File,
+		Passphrase: func() ([]byte, error) { return []byte("journey-test"), nil },
+		Getenv:     func(string) string { return "" },
+		Now:        func() time.Time { return now },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rt
+}
