@@ -36,7 +36,8 @@ type PortalRequest struct {
 type PortalGuide struct {
 	Env         string   `json:"env"`
 	URL         string   `json:"url"`
-	Sandbox     bool     `json:"sandbox"` // no portal: SandboxPortal plays it
+	Sandbox     bool     `json:"sandbox"`  // no web portal
+	Embedded    bool     `json:"embedded"` // the embedded sandbox: SandboxPortal plays the portal
 	OrgNo       string   `json:"org_no,omitempty"`
 	OrgName     string   `json:"org_name,omitempty"`
 	Name        string   `json:"name"`
@@ -81,7 +82,7 @@ func (r *Runtime) PreparePortal(req PortalRequest) (*PortalGuide, error) {
 		return nil, err
 	}
 	g := &PortalGuide{
-		Env: r.Env.Name, URL: r.Env.PortalURL, Sandbox: r.Env.Name == config.Sandbox,
+		Env: r.Env.Name, URL: r.Env.PortalURL, Sandbox: r.Env.Name == config.Sandbox, Embedded: r.Env.Embedded,
 		OrgNo: r.Facts.OrgNo, OrgName: r.Facts.OrgName,
 		Name: c.ClientName, Description: c.Description, Scopes: c.Scopes,
 		KeyName: info.Name, KID: info.KID, Paste: string(paste), JWKS: string(jwks),
@@ -101,6 +102,12 @@ func (r *Runtime) portalKey(name string, bits int) (keystore.Info, error) {
 }
 
 func (g *PortalGuide) steps() []string {
+	if g.Sandbox && !g.Embedded {
+		return []string{
+			"This sandbox is a standalone simulator (sim serve) with no web portal: create the client through its " +
+				"control API (POST /sim/clients with the JWKS below), as your own tests would, and paste its client_id.",
+		}
+	}
 	if g.Sandbox {
 		return []string{
 			"The sandbox has no web portal: systembruker plays Digdir's portal and creates the client for you, " +
@@ -160,7 +167,7 @@ func (r *Runtime) SandboxPortal(ctx context.Context, g *PortalGuide) (string, er
 		return "", err
 	}
 	if r.Facts.OrgNo != sim.DemoVendorOrgNo {
-		r.Facts.OrgNo, r.Facts.OrgName = sim.DemoVendorOrgNo, "Demo Regnskap AS"
+		r.Facts.OrgNo, r.Facts.OrgName = SandboxVendorOrgNo, SandboxVendorOrgName
 		if err := r.SaveProfile(); err != nil {
 			return "", err
 		}

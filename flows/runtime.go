@@ -100,7 +100,9 @@ func (r *Runtime) SaveProfile() error { return r.Config.Save() }
 
 // Connect makes the environment's URLs reachable: in the sandbox it starts
 // the embedded simulator (state in the data folder) and fills in the URLs it
-// serves. It is cheap to call again.
+// serves. It is cheap to call again. It writes r.Env, so call it before
+// handing the Runtime to other goroutines (the wizard calls it on its UI
+// goroutine before any background job).
 func (r *Runtime) Connect() error {
 	if r.Env.Embedded && r.sandbox == nil {
 		if err := r.startSandbox(); err != nil {

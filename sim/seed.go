@@ -6,9 +6,10 @@ import "time"
 // range is what Tenor, Digdir's synthetic test register, hands out), except
 // Digdir and Skatteetaten, which own scopes.
 const (
-	DemoVendorOrgNo = "310000000" // Demo Regnskap AS, the vendor the wizard plays
-	digdirOrgNo     = "991825827"
-	skatteetatenNo  = "974761076"
+	DemoVendorOrgNo   = "310000000" // the vendor the wizard plays
+	DemoVendorOrgName = "Demo Regnskap AS"
+	digdirOrgNo       = "991825827"
+	skatteetatenNo    = "974761076"
 )
 
 // Scope names the simulator's own logic refers to.
@@ -32,7 +33,7 @@ func seedState(now time.Time) *stateData {
 	st := &stateData{Version: stateVersion}
 	st.fillMaps()
 	for _, o := range []org{
-		{DemoVendorOrgNo, "Demo Regnskap AS", roleVendor},
+		{DemoVendorOrgNo, DemoVendorOrgName, roleVendor},
 		{"310007919", "Fjordbris Bakeri AS", roleCustomer},
 		{"310055433", "Nordlys Rør AS", roleCustomer},
 		{"310095028", "Heimly Barnehage SA", roleCustomer},

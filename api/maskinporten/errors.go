@@ -227,7 +227,7 @@ func (e *Error) explainCode() (explanation, bool) {
 	case "MP-200":
 		return explanation{
 			fmt.Sprintf("scope %s is not registered on client %s", e.scopeIn("for client,"), client),
-			"add it in Digdir's self-service portal or with `systembruker client update`",
+			"add the scope to the client in Digdir's self-service portal, or make a client that has it with `systembruker client create --scope`",
 		}, true
 	case "MP-201":
 		return explanation{
@@ -252,7 +252,7 @@ func (e *Error) explainCode() (explanation, bool) {
 	case "MP-303":
 		return explanation{
 			fmt.Sprintf("no system user for %s that client %s may use", e.systemUserParty(), client),
-			"create a request with `systembruker request create` and have the customer approve it; " +
+			"the customer must first approve a system-user request for your system (systembruker will create these in a coming version; until then use Altinn's request API); " +
 				"if one is approved, check that the externalRef matches the request and that the client id is on the system",
 		}, true
 	}

@@ -33,7 +33,7 @@ func TestErrorMapping(t *testing.T) {
 			wantMP:    "MP-200",
 			wantTrace: "bd1d0e3bfb1c7a7bd99fd447714a316c",
 			wantErr:   "scope altinn:serviceowners/read is not registered on client client-1 (MP-200)",
-			wantHint:  "add it in Digdir's self-service portal or with `systembruker client update`",
+			wantHint:  "add the scope to the client in Digdir's self-service portal, or make a client that has it with `systembruker client create --scope`",
 		},
 		{
 			name:      "unknown kid (real, no error_uri)",
@@ -163,7 +163,7 @@ func TestErrorMapping(t *testing.T) {
 			body:     `{"error":"invalid_altinn_customer_configuration","error_description":"Invalid authorization details values"}`,
 			wantMP:   "MP-303",
 			wantErr:  "no system user for 0192:310007919 ",
-			wantHint: "create a request with `systembruker request create`",
+			wantHint: "the customer must first approve a system-user request for your system",
 		},
 		{
 			name:     "requires pre-registered jwk",

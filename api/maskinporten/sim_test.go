@@ -174,7 +174,7 @@ func TestSimSystemUserToken(t *testing.T) {
 		if !errors.As(err, &e) || !e.NoSystemUser() || e.MPCode != "MP-303" {
 			t.Fatalf("org %s ref %q: error = %v, want MP-303", tc.org, tc.ref, err)
 		}
-		if !strings.Contains(e.Error(), "no system user for 0192:"+tc.org) || !strings.Contains(e.Hint(), "systembruker request create") {
+		if !strings.Contains(e.Error(), "no system user for 0192:"+tc.org) || !strings.Contains(e.Hint(), "approve a system-user request") {
 			t.Errorf("org %s: Error() = %q, Hint() = %q", tc.org, e.Error(), e.Hint())
 		}
 	}
@@ -301,7 +301,7 @@ func TestSimErrors(t *testing.T) {
 		{"scope not on client", func(g *maskinporten.Grant, _ *maskinporten.Signer) {
 			g.Scopes = []string{"krr:global/kontaktinformasjon.read"}
 		},
-			400, "MP-200", "scope krr:global/kontaktinformasjon.read is not registered on client " + cid, "`systembruker client update`"},
+			400, "MP-200", "scope krr:global/kontaktinformasjon.read is not registered on client " + cid, "`systembruker client create --scope`"},
 		{"unknown kid", func(_ *maskinporten.Grant, s *maskinporten.Signer) { s.KID = "kid-unknown" },
 			400, "", "key id kid-unknown is not registered on client " + cid, "unknown kid"},
 		{"signed with another key", func(_ *maskinporten.Grant, s *maskinporten.Signer) { s.Key = key(1) },

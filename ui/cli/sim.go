@@ -11,8 +11,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/systembruker/systembruker/config"
+	"github.com/systembruker/systembruker/flows"
 	"github.com/systembruker/systembruker/internal/atomicfile"
-	"github.com/systembruker/systembruker/sim"
 )
 
 func init() { subcommands = append(subcommands, newSimCmd) }
@@ -80,17 +80,13 @@ func runSimServe(cmd *cobra.Command, f *Factory, o simServeOptions) error {
 	if o.CAOut != "" && !o.TLS {
 		return usageErrorf("--ca-out needs --tls")
 	}
-	srv, err := sim.New(sim.Config{StatePath: o.State, Latency: o.Latency})
-	if err != nil {
-		return err
-	}
-	inst, err := srv.Start(o.Addr, o.TLS)
+	inst, err := flows.StartSimulator(flows.SimulatorOptions{Addr: o.Addr, State: o.State, Latency: o.Latency, TLS: o.TLS})
 	if err != nil {
 		return err
 	}
 	defer inst.Close()
 	if o.CAOut != "" {
-		if err := atomicfile.Write(o.CAOut, inst.CAPEM(), 0o644); err != nil {
+		if err := atomicfile.Write(o.CAOut, inst.CAPEM, 0o644); err != nil {
 			return err
 		}
 	}
@@ -107,7 +103,7 @@ func runSimServe(cmd *cobra.Command, f *Factory, o simServeOptions) error {
 	return nil
 }
 
-func writeSimEnv(w io.Writer, u sim.URLs, caFile string) {
+func writeSimEnv(w io.Writer, u flows.SimulatorURLs, caFile string) {
 	fmt.Fprintf(w, "export %s=%s\n", config.EnvMaskinportenURL, u.Maskinporten)
 	fmt.Fprintf(w, "export %s=%s\n", config.EnvSelfServiceURL, u.SelfService)
 	fmt.Fprintf(w, "export %s=%s\n", config.EnvAltinnURL, u.Altinn)

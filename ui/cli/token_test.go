@@ -225,7 +225,7 @@ func TestTokenSystemUser(t *testing.T) {
 		{name: "externalRef missing", args: []string{"--systemuser-org", "310055433"}, code: ExitNoSystemUser,
 			stderr: []string{"no system user for 0192:310055433 that client " + fx.clientID + " may use (MP-303)", "externalRef matches"}},
 		{name: "no system user", args: []string{"--systemuser-org", "310095028"}, code: ExitNoSystemUser,
-			stderr: []string{"no system user for 0192:310095028", "systembruker request create"}},
+			stderr: []string{"no system user for 0192:310095028", "approve a system-user request"}},
 		{name: "bad check digit", args: []string{"--systemuser-org", "310007918"}, code: ExitUsage,
 			stderr: []string{"--systemuser-org: organisation number 310007918 has a wrong check digit"}},
 		{name: "externalRef alone", args: []string{"--external-ref", "kunde-42"}, code: ExitUsage,
@@ -396,7 +396,7 @@ func TestTokenErrors(t *testing.T) {
 	}{
 		{"scope not on client", []string{"--scope", scopeOff}, ExitError, []string{
 			"Maskinporten: scope " + scopeOff + " is not registered on client " + fx.clientID + " (MP-200)",
-			"→ add it in Digdir's self-service portal or with `systembruker client update`"}},
+			"→ add the scope to the client in Digdir's self-service portal"}},
 		{"unknown kid", []string{"--key", "other"}, ExitError, []string{
 			"key id " + other.KID + " is not registered on client " + fx.clientID}},
 		{"expired key", []string{"--client-id", expiredClient}, ExitError, []string{

@@ -12,7 +12,6 @@ import (
 	"github.com/systembruker/systembruker/api/selfservice"
 	"github.com/systembruker/systembruker/flows"
 	"github.com/systembruker/systembruker/orgno"
-	"github.com/systembruker/systembruker/sim"
 )
 
 // The onboarding step's questions, shared by the full-screen screen and the
@@ -72,7 +71,7 @@ func newOnboardAnswers(rt *flows.Runtime) *onboardAnswers {
 		// its bootstrap makes the profile act for it.
 		a.Path = pathAPI
 		if a.OrgNo == "" {
-			a.OrgNo, a.OrgName = sim.DemoVendorOrgNo, "Demo Regnskap AS"
+			a.OrgNo, a.OrgName = flows.SandboxVendorOrgNo, flows.SandboxVendorOrgName
 		}
 	}
 	if a.RecordedAdmin {
@@ -114,7 +113,7 @@ func (a *onboardAnswers) keyName() string {
 func orgGroup(rt *flows.Runtime, a *onboardAnswers, accessible bool) *huh.Group {
 	desc := "9 digits (organisasjonsnummer); spaces and a 0192: prefix are fine."
 	if rt.Env.Name == "sandbox" {
-		desc += " The sandbox's vendor is Demo Regnskap AS, " + sim.DemoVendorOrgNo + ": its admin client and portal act for it."
+		desc += " The sandbox's vendor is " + flows.SandboxVendorOrgName + ", " + flows.SandboxVendorOrgNo + ": its admin client and portal act for it."
 	}
 	return huh.NewGroup(
 		huh.NewInput().

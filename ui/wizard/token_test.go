@@ -169,7 +169,7 @@ func TestTokenCheckSystemUser(t *testing.T) {
 	s := d.waitFor("Could not fetch a token")
 	for _, want := range []string{
 		"no system user for 0192:310007919 that client " + id + " may use (MP-303)",
-		"→ create a request with `systembruker request create` and have the customer approve it",
+		"→ the customer must first approve a system-user request for your system",
 	} {
 		if !strings.Contains(flat(s), want) {
 			t.Errorf("the error lacks %q:\n%s", want, s)
