@@ -4,7 +4,8 @@
 // reports for each command the median of its per-round ratios to its
 // baseline. WHY per-round ratios: two runs taken moments apart share the
 // machine's state, so their ratio is far steadier than a ratio of medians
-// taken minutes apart.
+// taken minutes apart. Each command's wall time, CPU time (user + system)
+// and minor page faults are reported too, as median and quartiles.
 //
 // Usage:
 //
@@ -104,7 +105,11 @@ func printGoals(w io.Writer, res Result) {
 		if !c.Pass {
 			verdict = "FAIL"
 		}
-		fmt.Fprintf(w, "%s  %s / %s = %.3f× (p25 %.3f, p75 %.3f), goal ≤ %.2f×  [%s]\n",
-			verdict, c.Name, c.Baseline, c.Ratio.Median, c.Ratio.P25, c.Ratio.P75, c.Goal, res.Title)
+		note := ""
+		if c.Ratio.CILow <= c.Goal && c.Goal <= c.Ratio.CIHigh {
+			note = " — not settled: the 95% CI spans the goal, run more rounds"
+		}
+		fmt.Fprintf(w, "%s  %s / %s = %.3f× (95%% CI %.3f–%.3f, p25 %.3f, p75 %.3f), goal ≤ %.2f×%s  [%s]\n",
+			verdict, c.Name, c.Baseline, c.Ratio.Median, c.Ratio.CILow, c.Ratio.CIHigh, c.Ratio.P25, c.Ratio.P75, c.Goal, note, res.Title)
 	}
 }

@@ -7,13 +7,13 @@ import (
 	"os"
 	"os/exec"
 	"strings"
-	"syscall"
 	"time"
 )
 
 // sample is one timed run.
 type sample struct {
 	wall, cpu time.Duration
+	faults    int64 // minor page faults: a large binary or heap shows here
 }
 
 // measure runs sp's warm-up and measured rounds. runs[i][r] is command i's
@@ -63,7 +63,8 @@ func runOnce(c Command) (sample, error) {
 	if c.SameOutputAsPre && !bytes.Equal(stdout.Bytes(), preOut) {
 		return sample{}, fmt.Errorf("%s: its output differs from the pre step's, so it was not served from the cache", c.Name)
 	}
-	return sample{wall: wall, cpu: cpuTime(cmd.ProcessState)}, nil
+	cpu, faults := usage(cmd.ProcessState)
+	return sample{wall: wall, cpu: cpu, faults: faults}, nil
 }
 
 func execute(argv []string, env []string) ([]byte, error) {
@@ -85,13 +86,4 @@ func environ(extra map[string]string) []string {
 		env = append(env, k+"="+v) // exec keeps the last value of a duplicate
 	}
 	return env
-}
-
-// cpuTime is user plus system time of the finished process.
-func cpuTime(ps *os.ProcessState) time.Duration {
-	ru, ok := ps.SysUsage().(*syscall.Rusage)
-	if !ok {
-		return ps.UserTime() + ps.SystemTime()
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

@@ -42,6 +42,9 @@ func (sp *Spec) check() error {
 	if sp.Rounds < 1 {
 		return fmt.Errorf("spec %q: rounds must be at least 1", sp.Title)
 	}
+	if len(sp.Commands) == 0 {
+		return fmt.Errorf("spec %q has no commands", sp.Title)
+	}
 	if sp.Warmup < 0 {
 		return fmt.Errorf("spec %q: warmup is negative", sp.Title)
 	}

@@ -26,6 +26,20 @@ func TestQuantile(t *testing.T) {
 	}
 }
 
+func TestMedianCI(t *testing.T) {
+	s := make([]float64, 100)
+	for i := range s {
+		s[i] = float64(i)
+	}
+	// n = 100: ranks 50 ∓ 9.8, i.e. 40 and 60.
+	if lo, hi := medianCI(s); lo != 40 || hi != 60 {
+		t.Errorf("medianCI(0..99) = %v, %v; want 40, 60", lo, hi)
+	}
+	if lo, hi := medianCI([]float64{7}); lo != 7 || hi != 7 {
+		t.Errorf("medianCI([7]) = %v, %v; want 7, 7", lo, hi)
+	}
+}
+
 // TestRatiosArePerRound: the ratio is taken within each round, so a drift
 // that slows both commands alike leaves it unchanged, and the goal is
 // judged on the median ratio.
