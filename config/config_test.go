@@ -145,3 +145,18 @@ func TestSaveLeavesOutEmptySections(t *testing.T) {
 		t.Errorf("acme envs = %v, want only test", envs)
 	}
 }
+
+func TestValidProfileName(t *testing.T) {
+	good := []string{"default", "a", "Acme-prod.2", "x_y", strings.Repeat("a", 64)}
+	bad := []string{"", "-a", ".a", "a b", "æøå", "a/b", strings.Repeat("a", 65)}
+	for _, n := range good {
+		if err := ValidProfileName(n); err != nil {
+			t.Errorf("ValidProfileName(%q) = %v", n, err)
+		}
+	}
+	for _, n := range bad {
+		if ValidProfileName(n) == nil {
+			t.Errorf("ValidProfileName(%q) = nil, want an error", n)
+		}
+	}
+}

@@ -8,7 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
-	"regexp"
 	"sort"
 	"time"
 
@@ -57,13 +56,19 @@ type EnvProfile struct {
 	URLs URLs `json:"urls,omitempty"`
 }
 
-var profileName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
-
 // ValidProfileName checks a profile name (it becomes part of file and
-// keychain names, so it is kept plain).
+// keychain names, so it is kept plain): 1 to 64 of letters, digits, '.', '_'
+// and '-', starting with a letter or digit. A loop, not a regexp: this runs
+// on every start, and compiling {0,63} costs more than the whole check.
 func ValidProfileName(name string) error {
-	if !profileName.MatchString(name) {
-		return fmt.Errorf("profile name %q: use letters, digits, '.', '_' or '-' (at most 64)", name)
+	ok := len(name) >= 1 && len(name) <= 64
+	for i := 0; ok && i < len(name); i++ {
+		c := name[i]
+		alnum := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
+		ok = alnum || i > 0 && (c == '.' || c == '_' || c == '-')
+	}
+	if !ok {
+		return fmt.Errorf("profile name %q: use letters, digits, '.', '_' or '-' (at most 64, starting with a letter or digit)", name)
 	}
 	return nil
 }

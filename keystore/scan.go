@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"sync"
 )
 
 // ScanForPrivateKeys walks dirs and returns files that contain private key
@@ -124,10 +125,10 @@ func isRSAPrivateDER(der []byte) bool {
 
 // base64DER matches base64 (standard or URL alphabet) that starts like a DER
 // SEQUENCE with a two-byte length, "MII", long enough to be a key.
-var base64DER = regexp.MustCompile(`MII[A-Za-z0-9+/_\-]{500,}`)
+var base64DER = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`MII[A-Za-z0-9+/_\-]{500,}`) })
 
 func hasBase64Key(data []byte) bool {
-	for _, m := range base64DER.FindAll(data, -1) {
+	for _, m := range base64DER().FindAll(data, -1) {
 		if len(m)%4 == 1 {
 			m = m[:len(m)-1] // no base64 text has this length; the run overshot
 		}

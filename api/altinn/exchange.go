@@ -9,8 +9,9 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"regexp"
 	"strings"
+
+	"github.com/systembruker/systembruker/api/internal/redact"
 )
 
 // ExchangePath is where Altinn exchanges a Maskinporten token for its own.
@@ -51,8 +52,6 @@ func (e *ExchangeError) Hint() string {
 	return "run again with --verbose to see Altinn's full answer"
 }
 
-var jwtRE = regexp.MustCompile(`eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*`)
-
 // Exchange trades a Maskinporten access token for an Altinn token, which
 // Altinn apps and platform APIs require. baseURL is the Altinn platform
 // base, e.g. https://platform.tt02.altinn.no. A nil hc means
@@ -83,7 +82,7 @@ func Exchange(ctx context.Context, hc *http.Client, baseURL, maskinportenToken s
 		return "", fmt.Errorf("cannot reach Altinn: %w", err)
 	}
 	if resp.StatusCode != http.StatusOK {
-		body = jwtRE.ReplaceAll(body, []byte("[redacted JWT]"))
+		body = redact.JWTs(body)
 		return "", &ExchangeError{Status: resp.StatusCode, Text: firstLine(string(body)), Body: body}
 	}
 	// The token comes as text/plain; trim defensively in case a proxy or a

@@ -6,8 +6,10 @@ import (
 	"net/http"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 
+	"github.com/systembruker/systembruker/api/internal/redact"
 	"github.com/systembruker/systembruker/orgno"
 )
 
@@ -61,18 +63,19 @@ func (e *Error) Retryable() bool {
 
 const verboseHint = "run again with --verbose to see Maskinporten's full answer"
 
+// The patterns are compiled on first use: errors are the rare path, and the
+// token command's cold start is benchmarked.
 var (
-	mpCodeRE = regexp.MustCompile(`MP-\d{3}`)
-	traceRE  = regexp.MustCompile(`\s*\((?:trace_id|correlation id):\s*([^)]*)\)`)
-	// A JWT (header always starts with {" → eyJ) in a body is redacted before
-	// we keep it: an echoed grant or token must not end up in a log.
-	jwtRE = regexp.MustCompile(`eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*`)
+	mpCodeRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`MP-\d{3}`) })
+	traceRE  = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`\s*\((?:trace_id|correlation id):\s*([^)]*)\)`)
+	})
 )
 
 // parseError builds an Error from a non-200 response body. It never fails:
 // a body that is not Maskinporten's JSON still gives an Error with Status.
 func parseError(status int, body []byte) *Error {
-	body = jwtRE.ReplaceAll(body, []byte("[redacted JWT]"))
+	body = redact.JWTs(body)
 	e := &Error{Status: status, Body: body}
 	var wire struct {
 		Error       string `json:"error"`
@@ -82,7 +85,7 @@ func parseError(status int, body []byte) *Error {
 	if json.Unmarshal(body, &wire) == nil {
 		e.Code, e.Description, e.URI = wire.Error, wire.Description, wire.URI
 	}
-	if m := traceRE.FindStringSubmatch(e.Description); m != nil {
+	if m := traceRE().FindStringSubmatch(e.Description); m != nil {
 		e.TraceID = strings.TrimSpace(m[1])
 	}
 	e.MPCode = mpCode(e.URI, e.Description, e.Code)
@@ -92,10 +95,10 @@ func parseError(status int, body []byte) *Error {
 // mpCode prefers error_uri (…/errors/MP-121), then a code quoted in the
 // text, then recognises the documented description stems.
 func mpCode(uri, desc, code string) string {
-	if c := mpCodeRE.FindString(uri); c != "" {
+	if c := mpCodeRE().FindString(uri); c != "" {
 		return c
 	}
-	if c := mpCodeRE.FindString(desc); c != "" {
+	if c := mpCodeRE().FindString(desc); c != "" {
 		return c
 	}
 	if code == "invalid_altinn_customer_configuration" {
@@ -107,7 +110,7 @@ func mpCode(uri, desc, code string) string {
 			return s.code
 		}
 	}
-	if strings.TrimSpace(strings.ToLower(traceRE.ReplaceAllString(desc, ""))) == "invalid assertion. client authentication failed." {
+	if strings.TrimSpace(strings.ToLower(traceRE().ReplaceAllString(desc, ""))) == "invalid assertion. client authentication failed." {
 		return "MP-100"
 	}
 	return ""
@@ -260,7 +263,7 @@ func (e *Error) explainCode() (explanation, bool) {
 }
 
 func (e *Error) explainStatus() explanation {
-	what := strings.TrimSpace(traceRE.ReplaceAllString(e.Description, ""))
+	what := strings.TrimSpace(traceRE().ReplaceAllString(e.Description, ""))
 	switch {
 	case e.Status == http.StatusTooManyRequests:
 		hint := "wait a minute and try again"
@@ -284,7 +287,7 @@ func (e *Error) explainStatus() explanation {
 // scopeIn finds the scope(s) named after marker in the description (e.g.
 // "…invalid scopes for client, a:b"); failing that it names what was asked for.
 func (e *Error) scopeIn(marker string) string {
-	d := traceRE.ReplaceAllString(e.Description, "")
+	d := traceRE().ReplaceAllString(e.Description, "")
 	if i := strings.Index(strings.ToLower(d), marker); i >= 0 {
 		rest := strings.TrimSpace(d[i+len(marker):])
 		rest, _, _ = strings.Cut(rest, " to supplier")

@@ -4,8 +4,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"regexp"
 	"strings"
+
+	"github.com/systembruker/systembruker/api/internal/redact"
 )
 
 // Error is a refusal from the self-service API. Error() is one line for
@@ -81,14 +82,10 @@ func (e *Error) Verbose() string {
 // that belongs to another organisation.
 func (e *Error) NotFound() bool { return e.Status == http.StatusNotFound }
 
-// jwtRE finds a JWT (its header always starts {" → eyJ): an echoed token
-// must not reach a log through Body.
-var jwtRE = regexp.MustCompile(`eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*`)
-
 // parseError builds an Error from a non-2xx answer. It never fails: a body
 // that is not the self-service error JSON still gives Status and Body.
 func parseError(method, path string, status int, body []byte) *Error {
-	body = jwtRE.ReplaceAll(body, []byte("[redacted JWT]"))
+	body = redact.JWTs(body) // an echoed token must not reach a log through Body
 	e := &Error{Status: status, Method: method, Path: path, Body: body}
 	var wire struct {
 		CorrelationID string `json:"correlation_id"`

@@ -5,21 +5,26 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 	"unicode"
 )
 
 const clientIDWhere = "the client id is shown as 'Klient-ID' / client_id in the portal"
 
+// The patterns compile on first use, not at start-up (the token command's
+// cold start is benchmarked).
 var (
-	uuidRE = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+	uuidRE = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+	})
 	// Key ids peers generate: a date or time stamp (kid-2024-07-10-…,
 	// name-TEST.2024-07-10, prefix-20240710120000), a kid prefix, or an
 	// RFC 7638 thumbprint (43 base64url characters, what systembruker uses).
 	// A UUID kid (digdirator) cannot be told from a client id.
-	kidDateRE  = regexp.MustCompile(`(19|20)\d\d-[01]\d-[0-3]\d|(19|20)\d{12}`)
-	kidPrefRE  = regexp.MustCompile(`(?i)^kid[-_.\d]`)
-	thumbRE    = regexp.MustCompile(`^[A-Za-z0-9_-]{43}$`)
-	textIDRE   = regexp.MustCompile(`^[A-Za-z0-9_.-]+$`)
+	kidDateRE  = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(19|20)\d\d-[01]\d-[0-3]\d|(19|20)\d{12}`) })
+	kidPrefRE  = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(?i)^kid[-_.\d]`) })
+	thumbRE    = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9_-]{43}$`) })
+	textIDRE   = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9_.-]+$`) })
 	maxIDBytes = 100
 )
 
@@ -40,13 +45,13 @@ func ValidClientID(s string) error {
 		return errors.New("that looks like a token or signed JWT, not a client id: " + clientIDWhere)
 	case strings.Contains(s, "://"):
 		return errors.New("that looks like a URL, not a client id: " + clientIDWhere)
-	case uuidRE.MatchString(s):
+	case uuidRE().MatchString(s):
 		return nil
 	case looksLikeKID(s):
 		return errors.New("that looks like a key id (kid), not a client id: " + clientIDWhere)
 	case len(s) > maxIDBytes:
 		return fmt.Errorf("the client id is %d characters long, more than any client id: %s", len(s), clientIDWhere)
-	case !textIDRE.MatchString(s):
+	case !textIDRE().MatchString(s):
 		return fmt.Errorf("the client id contains %s, which client ids never have: it is a UUID like d1427568-1eba-1bf2-59ed-1c4af065f30e, or for old clients letters, digits, '_', '-' and '.'", firstBad(s))
 	}
 	return nil
@@ -56,12 +61,12 @@ func ValidClientID(s string) error {
 // "not a kid": a real legacy client id refused here would leave the user
 // stuck, while a kid let through only fails later with a 404.
 func looksLikeKID(s string) bool {
-	if thumbRE.MatchString(s) {
+	if thumbRE().MatchString(s) {
 		return strings.ContainsAny(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") &&
 			strings.ContainsAny(s, "abcdefghijklmnopqrstuvwxyz") &&
 			strings.ContainsAny(s, "0123456789")
 	}
-	return kidDateRE.MatchString(s) || kidPrefRE.MatchString(s)
+	return kidDateRE().MatchString(s) || kidPrefRE().MatchString(s)
 }
 
 // ValidKID checks a key id: Digdir allows letters, digits, '.', '_' and '-'.
@@ -71,7 +76,7 @@ func ValidKID(s string) error {
 		return errors.New("the key id (kid) is empty")
 	case len(s) > maxIDBytes:
 		return fmt.Errorf("the key id (kid) is %d characters long: keep it under %d", len(s), maxIDBytes)
-	case !textIDRE.MatchString(s):
+	case !textIDRE().MatchString(s):
 		return fmt.Errorf("the key id (kid) contains %s: Digdir allows only letters a-z and A-Z, digits, '.', '_' and '-'", firstBad(s))
 	}
 	return nil
@@ -81,7 +86,7 @@ func ValidKID(s string) error {
 // can point at it without repeating the whole input.
 func firstBad(s string) string {
 	for _, r := range s {
-		if !textIDRE.MatchString(string(r)) {
+		if !textIDRE().MatchString(string(r)) {
 			if unicode.IsPrint(r) {
 				return fmt.Sprintf("%q", r)
 			}

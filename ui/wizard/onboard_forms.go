@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 
 	"charm.land/huh/v2"
@@ -311,7 +312,7 @@ func orDefault(accessible bool, def string, check func(string) error) func(strin
 	}
 }
 
-var scopeRE = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]*:[A-Za-z0-9._/:-]+$`)
+var scopeRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z0-9][a-z0-9._-]*:[A-Za-z0-9._/:-]+$`) })
 
 // validScopes checks the scope list's form, with a specific message for
 // what people paste by mistake.
@@ -322,7 +323,7 @@ func validScopes(s string) error {
 			return fmt.Errorf("%q is a URL: give the scope's name, like skatteetaten:mvameldingvalidering", sc)
 		case !strings.Contains(sc, ":"):
 			return fmt.Errorf("%q lacks its prefix: a scope is prefix:name, like skatteetaten:mvameldingvalidering", sc)
-		case !scopeRE.MatchString(sc):
+		case !scopeRE().MatchString(sc):
 			return fmt.Errorf("%q is not a scope name: a lower-case prefix, ':', then letters, digits, . _ - / or :", sc)
 		}
 	}
