@@ -296,7 +296,7 @@ func (j *tokenJob) maskinportenToken(ctx context.Context) (*TokenResult, error) 
 	if err != nil {
 		return nil, wrapAnswer(err)
 	}
-	ct := cachedToken{AccessToken: tok.AccessToken, TokenType: tok.TokenType, Scope: tok.Scope, ExpiresAt: tok.ExpiresAt()}
+	ct := cachedToken{AccessToken: tok.AccessToken, TokenType: tok.TokenType, Scope: tok.Scope, ExpiresAt: tok.ExpiresAt().UTC()}
 	j.remember(hash, ct)
 	return newTokenResult(ct, tok.ExpiresIn, false, false), nil
 }

@@ -7,7 +7,6 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/sha256"
-	"crypto/x509"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -35,14 +34,15 @@ import (
 //     entry is decided without touching the keychain, and the token sealed
 //     with AES-256-GCM (random nonce, AAD = the hash).
 //   - The AES key is derived with HKDF-SHA256 from the private key the grant
-//     is signed with (PKCS#8 DER as input key material, salt
-//     "systembruker token cache v1", info = kid + hash). The cache's secret
+//     is signed with (its private exponent as input key material, salt
+//     "systembruker token cache v2", info = kid + hash). The cache's secret
 //     thus lives in the keychain with the signing key, as the age files of
 //     large keys do: a hit costs the one keychain read a fresh token would
 //     cost anyway, a miss writes no keychain item, and deleting the key
 //     shreds its cached tokens.
 //   - An entry that is missing, stale, damaged, or sealed with another key is
 //     a miss; the fresh token replaces it.
+//   - Expired entries are pruned on about one write in sixteen.
 //
 // Files are replaced by rename without fsync: a crash can lose an entry,
 // which costs one token request, but never leaves a torn file that opens
@@ -53,8 +53,8 @@ import (
 const TokenReuseMargin = 10 * time.Second
 
 const (
-	cacheVersion = 1
-	cacheSalt    = "systembruker token cache v1"
+	cacheVersion = 2
+	cacheSalt    = "systembruker token cache v2"
 )
 
 // cacheKey identifies what a token was asked for. Every field that changes
@@ -167,13 +167,17 @@ func (c *tokenCache) put(hash string, priv *rsa.PrivateKey, kid string, tok cach
 	if err := writeReplace(c.path(hash), data); err != nil {
 		return err
 	}
-	c.prune(hash)
+	// Prune on about one write in sixteen (hash is hex, so its first digit
+	// is as good as random): expired entries go soon enough, and most
+	// fetches skip reading the folder.
+	if hash[0] == '0' {
+		c.prune(hash)
+	}
 	return nil
 }
 
 // prune removes expired entries so that the folder does not grow with every
-// scope combination ever asked for. It runs after a network round trip, so
-// reading a few small files is noise. A race with another process that has
+// scope combination ever asked for. A race with another process that has
 // just refreshed an entry can at worst delete that fresh entry: a miss.
 func (c *tokenCache) prune(keep string) {
 	entries, err := os.ReadDir(c.dir)
@@ -203,10 +207,9 @@ func cacheAEAD(priv *rsa.PrivateKey, kid, hash string) (cipher.AEAD, error) {
 	if priv == nil {
 		return nil, errors.New("token cache: no private key")
 	}
-	ikm, err := x509.MarshalPKCS8PrivateKey(priv)
-	if err != nil {
-		return nil, err
-	}
+	// The private exponent is the key's secret; it is cheaper to get than a
+	// PKCS#8 encoding, which a cold process would build just for this.
+	ikm := priv.D.Bytes()
 	key, err := hkdf.Key(sha256.New, ikm, []byte(cacheSalt), kid+hash, 32)
 	clear(ikm)
 	if err != nil {
@@ -229,16 +232,12 @@ func writeReplace(path string, data []byte) error {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return err
 	}
-	f, err := os.CreateTemp(dir, ".tmp-*")
+	f, err := os.CreateTemp(dir, ".tmp-*") // mode 0600
 	if err != nil {
 		return err
 	}
 	tmp := f.Name()
 	defer os.Remove(tmp) // no-op after the rename
-	if err := f.Chmod(0o600); err != nil {
-		f.Close()
-		return err
-	}
 	if _, err := f.Write(data); err != nil {
 		f.Close()
 		return err

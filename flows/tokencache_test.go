@@ -149,7 +149,7 @@ func TestTokenCacheMisses(t *testing.T) {
 			return hash, key, "k"
 		}},
 		{name: "other version", spoil: func(t *testing.T, c *tokenCache, _ *fakeClock) (string, *rsa.PrivateKey, string) {
-			edit(t, c, func(f *cacheFile) { f.Version = 2 })
+			edit(t, c, func(f *cacheFile) { f.Version = cacheVersion + 1 })
 			return hash, key, "k"
 		}},
 		{name: "not JSON", spoil: func(t *testing.T, c *tokenCache, _ *fakeClock) (string, *rsa.PrivateKey, string) {
@@ -197,6 +197,7 @@ func TestTokenCachePrune(t *testing.T) {
 	if err := c.put(hashes[3], key, "k", sampleToken(clock.t.Add(time.Minute))); err != nil {
 		t.Fatal(err)
 	}
+	c.prune(hashes[3]) // put prunes on about one write in sixteen
 	var left []string
 	entries, _ := os.ReadDir(c.dir)
 	for _, e := range entries {

@@ -11,7 +11,7 @@ import (
 	"github.com/systembruker/systembruker/keystore"
 )
 
-func init() { subcommands = append(subcommands, newAdminCmd) }
+func init() { register("admin", newAdminCmd) }
 
 func newAdminCmd(f *Factory) *cobra.Command {
 	cmd := &cobra.Command{

@@ -6,7 +6,7 @@ import (
 	"github.com/systembruker/systembruker/orgno"
 )
 
-func init() { subcommands = append(subcommands, newOrgCmd) }
+func init() { register("org", newOrgCmd) }
 
 func newOrgCmd(f *Factory) *cobra.Command {
 	cmd := &cobra.Command{

@@ -12,7 +12,7 @@ import (
 	"github.com/systembruker/systembruker/flows"
 )
 
-func init() { subcommands = append(subcommands, newClientCmd) }
+func init() { register("client", newClientCmd) }
 
 func newClientCmd(f *Factory) *cobra.Command {
 	cmd := &cobra.Command{

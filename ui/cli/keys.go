@@ -15,7 +15,7 @@ import (
 	"github.com/systembruker/systembruker/keystore"
 )
 
-func init() { subcommands = append(subcommands, newKeysCmd) }
+func init() { register("keys", newKeysCmd) }
 
 func newKeysCmd(f *Factory) *cobra.Command {
 	cmd := &cobra.Command{

@@ -9,7 +9,7 @@ import (
 	"github.com/systembruker/systembruker/config"
 )
 
-func init() { subcommands = append(subcommands, newProfileCmd) }
+func init() { register("profile", newProfileCmd) }
 
 func newProfileCmd(f *Factory) *cobra.Command {
 	cmd := &cobra.Command{

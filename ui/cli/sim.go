@@ -15,7 +15,7 @@ import (
 	"github.com/systembruker/systembruker/internal/atomicfile"
 )
 
-func init() { subcommands = append(subcommands, newSimCmd) }
+func init() { register("sim", newSimCmd) }
 
 func newSimCmd(f *Factory) *cobra.Command {
 	cmd := &cobra.Command{

@@ -12,7 +12,7 @@ import (
 	"github.com/systembruker/systembruker/flows"
 )
 
-func init() { subcommands = append(subcommands, newTokenCmd) }
+func init() { register("token", newTokenCmd) }
 
 type tokenOptions struct {
 	flows.TokenRequest
