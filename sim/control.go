@@ -23,7 +23,8 @@ func (h *site) mountControl(mux *http.ServeMux) {
 	mux.HandleFunc("GET "+prefixControl+"/state", h.ctlState)
 	mux.HandleFunc("POST "+prefixControl+"/orgs", h.ctlAddOrg)
 	mux.HandleFunc("POST "+prefixControl+"/clients", h.ctlAddClient)
-	mux.HandleFunc("PUT "+prefixControl+"/clients/{id}/jwks", h.ctlPutJWKS)
+	mux.HandleFunc("PUT "+prefixControl+"/clients/{id}/jwks", h.ctlPutJWKS(false))
+	mux.HandleFunc("PUT "+prefixControl+"/clients/{id}/legacy-jwks", h.ctlPutJWKS(true))
 	mux.HandleFunc("POST "+prefixControl+"/trust", h.ctlTrust)
 	mux.HandleFunc("POST "+prefixControl+"/scopes", h.ctlPutScope)
 	mux.HandleFunc("POST "+prefixControl+"/systems", h.ctlAddSystem)
@@ -225,32 +226,71 @@ func (st *stateData) catalogueScopes(scopes []string) ([]string, error) {
 
 // PUT /sim/clients/{id}/jwks {"keys":[...]} -> 200 client. Replaces the
 // whole set, like Digdir.
-func (h *site) ctlPutJWKS(w http.ResponseWriter, r *http.Request) {
-	var req jwkSetRequest
-	var updated *clientReg
-	id := r.PathValue("id")
-	err := decodeBody(w, r, &req)
-	if err == nil {
-		err = h.store.mutate(func(st *stateData) error {
-			c := st.Clients[id]
-			if c == nil {
-				return notFound("client %s does not exist", id)
-			}
-			now := h.now()
-			keys, err := checkPublicJWKS(req.Keys, now)
-			if err != nil {
-				return badRequest("keys: %v", err)
-			}
-			c.Keys, c.LastUpdated = keys, now
-			updated = c
-			return nil
-		})
+//
+// PUT /sim/clients/{id}/legacy-jwks does the same but lets a key lack use,
+// as keys registered before 2025-05-22 do on Digdir: clients must add use
+// "sig" when they post such a key back, and tests need a way to hold them
+// to that.
+func (h *site) ctlPutJWKS(legacy bool) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		var req jwkSetRequest
+		var updated *clientReg
+		id := r.PathValue("id")
+		err := decodeBody(w, r, &req)
+		if err == nil {
+			err = h.store.mutate(func(st *stateData) error {
+				c := st.Clients[id]
+				if c == nil {
+					return notFound("client %s does not exist", id)
+				}
+				raw, lacksUse := req.Keys, make([]bool, len(req.Keys))
+				if legacy {
+					var err error
+					if raw, lacksUse, err = withUse(req.Keys); err != nil {
+						return err
+					}
+				}
+				now := h.now()
+				keys, err := checkPublicJWKS(raw, now)
+				if err != nil {
+					return badRequest("keys: %v", err)
+				}
+				for i := range keys {
+					if lacksUse[i] {
+						keys[i].Use = ""
+					}
+				}
+				c.Keys, c.LastUpdated = keys, now
+				updated = c
+				return nil
+			})
+		}
+		if err != nil {
+			writeCtlError(w, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, updated)
 	}
-	if err != nil {
-		writeCtlError(w, err)
-		return
+}
+
+// withUse returns the keys with use "sig" added where it is missing, so
+// that they pass the current rules, and which keys lacked it.
+func withUse(keys []json.RawMessage) ([]json.RawMessage, []bool, error) {
+	out := make([]json.RawMessage, len(keys))
+	lacks := make([]bool, len(keys))
+	for i, k := range keys {
+		var m map[string]json.RawMessage
+		if json.Unmarshal(k, &m) != nil || m == nil {
+			return nil, nil, badRequest("keys: key %d: not a JSON object", i+1)
+		}
+		out[i] = k
+		if _, ok := m["use"]; !ok {
+			m["use"] = json.RawMessage(`"sig"`)
+			out[i], _ = json.Marshal(m)
+			lacks[i] = true
+		}
 	}
-	writeJSON(w, http.StatusOK, updated)
+	return out, lacks, nil
 }
 
 type trustRequest struct {

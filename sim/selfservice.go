@@ -35,7 +35,6 @@ func (h *site) mountSelfService(mux *http.ServeMux) {
 	mux.HandleFunc(p+"/", func(w http.ResponseWriter, r *http.Request) {
 		h.ssFail(w, ssFailure(http.StatusNotFound, "No endpoint %s %s", r.Method, r.URL.Path))
 	})
-	h.mountSelfServiceControl(mux)
 }
 
 // Admin-token scopes that allow a call (§5.2). Peers read with dcr.read and
