@@ -6,10 +6,11 @@ import (
 	"charm.land/huh/v2"
 )
 
-// formStep is what the form screens (generate, import, delete) share: a huh
-// form, the slow work it starts once completed, and the last error. Answers
-// live behind pointers in the screen, so a rebuilt form (after an error)
-// shows what the user typed.
+// formStep is what the form screens (generate, import, delete) share, with
+// most of the screen interface they embed it for: a huh form, the slow work
+// it starts once completed, and the last error. Answers live behind pointers
+// in the screen, so a rebuilt form (after an error) shows what the user
+// typed.
 type formStep struct {
 	c     *common
 	build func() (*huh.Form, huh.Field)
@@ -36,31 +37,34 @@ func (f *formStep) reset() tea.Cmd {
 	return f.form.Init()
 }
 
-func (f *formStep) init() tea.Cmd { return f.form.Init() }
+func (f *formStep) Init() tea.Cmd { return f.form.Init() }
 
-func (f *formStep) setSize(w, h int) {
+func (f *formStep) SetSize(w, h int) {
 	f.form.WithWidth(w)
 	f.form.Update(tea.WindowSizeMsg{Width: w, Height: h})
 }
 
-func (f *formStep) typing() bool {
+func (f *formStep) Typing() bool {
 	_, isInput := f.form.GetFocusedField().(*huh.Input)
 	return !f.task.running && f.form.State == huh.StateNormal && isInput
 }
 
-func (f *formStep) canLeave(msg tea.KeyPressMsg) bool {
+func (f *formStep) CanLeave(msg tea.KeyPressMsg) bool {
 	if f.task.running {
 		return false
 	}
 	return msg.String() == "esc" || f.form.GetFocusedField() == f.first
 }
 
-func (f *formStep) keys() []key.Binding {
+func (f *formStep) ShortHelp() []key.Binding {
 	if f.task.running || f.form.State != huh.StateNormal {
 		return nil
 	}
 	return f.form.KeyBinds()
 }
+
+// FullHelp is the same keys: a form has no more.
+func (f *formStep) FullHelp() [][]key.Binding { return [][]key.Binding{f.ShortHelp()} }
 
 // update feeds msg to the spinner or the form and reports whether the form
 // has just been completed.

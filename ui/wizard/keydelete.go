@@ -1,7 +1,6 @@
 package wizard
 
 import (
-	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 	"charm.land/huh/v2"
 
@@ -28,13 +27,7 @@ func newKeyDelete(c *common, k flows.KeyStatus) screen {
 	}
 }
 
-func (d *keyDelete) Init() tea.Cmd                   { return d.init() }
-func (d *keyDelete) Title() string                   { return "Delete " + d.key.Name }
-func (d *keyDelete) Typing() bool                    { return d.typing() }
-func (d *keyDelete) CanLeave(m tea.KeyPressMsg) bool { return d.canLeave(m) }
-func (d *keyDelete) SetSize(w, h int)                { d.setSize(w, h) }
-func (d *keyDelete) ShortHelp() []key.Binding        { return d.keys() }
-func (d *keyDelete) FullHelp() [][]key.Binding       { return [][]key.Binding{d.keys()} }
+func (d *keyDelete) Title() string { return "Delete " + d.key.Name }
 
 func (d *keyDelete) Update(msg tea.Msg) (screen, tea.Cmd) {
 	if msg, ok := msg.(deletedMsg); ok {

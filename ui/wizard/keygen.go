@@ -3,7 +3,6 @@ package wizard
 import (
 	"fmt"
 
-	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 	"charm.land/huh/v2"
 
@@ -33,13 +32,7 @@ func newKeyGen(c *common) screen {
 	}
 }
 
-func (g *keyGen) Init() tea.Cmd                   { return g.init() }
-func (g *keyGen) Title() string                   { return "Generate" }
-func (g *keyGen) Typing() bool                    { return g.typing() }
-func (g *keyGen) CanLeave(m tea.KeyPressMsg) bool { return g.canLeave(m) }
-func (g *keyGen) SetSize(w, h int)                { g.setSize(w, h) }
-func (g *keyGen) ShortHelp() []key.Binding        { return g.keys() }
-func (g *keyGen) FullHelp() [][]key.Binding       { return [][]key.Binding{g.keys()} }
+func (g *keyGen) Title() string { return "Generate" }
 
 func (g *keyGen) Update(msg tea.Msg) (screen, tea.Cmd) {
 	if msg, ok := msg.(keyDoneMsg); ok {

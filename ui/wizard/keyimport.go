@@ -3,7 +3,6 @@ package wizard
 import (
 	"fmt"
 
-	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 	"charm.land/huh/v2"
 
@@ -29,13 +28,7 @@ func newKeyImport(c *common) screen {
 	return &keyImport{formStep: newFormStep(c, groups), ans: a}
 }
 
-func (s *keyImport) Init() tea.Cmd                   { return s.init() }
-func (s *keyImport) Title() string                   { return "Import" }
-func (s *keyImport) Typing() bool                    { return s.typing() }
-func (s *keyImport) CanLeave(m tea.KeyPressMsg) bool { return s.canLeave(m) }
-func (s *keyImport) SetSize(w, h int)                { s.setSize(w, h) }
-func (s *keyImport) ShortHelp() []key.Binding        { return s.keys() }
-func (s *keyImport) FullHelp() [][]key.Binding       { return [][]key.Binding{s.keys()} }
+func (s *keyImport) Title() string { return "Import" }
 
 func (s *keyImport) Update(msg tea.Msg) (screen, tea.Cmd) {
 	if msg, ok := msg.(keyDoneMsg); ok {
