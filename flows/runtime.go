@@ -9,6 +9,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -52,6 +53,7 @@ type Runtime struct {
 	Now   func() time.Time
 
 	http    *http.Client
+	pre     *preDialer // dials ahead for http, when it is ours
 	sandbox *sim.Instance
 	getenv  func(string) string
 }
@@ -110,13 +112,39 @@ func (r *Runtime) Connect() error {
 		}
 	}
 	if r.http == nil {
-		c, err := defaultHTTPClient(r.getenv(EnvCAFile))
+		c, pre, err := defaultHTTPClient(r.getenv(EnvCAFile))
 		if err != nil {
 			return err
 		}
-		r.http = c
+		r.http, r.pre = c, pre
 	}
 	return nil
+}
+
+// prewarm starts opening a connection to the server of rawURL, for a
+// request that will follow once slower local work (a keychain read) is
+// done. It does nothing for injected clients, the sandbox's, or when a
+// proxy is in the way.
+func (r *Runtime) prewarm(rawURL string) {
+	if r.pre == nil {
+		return
+	}
+	tr, ok := r.http.Transport.(*http.Transport)
+	if !ok {
+		return
+	}
+	req, err := http.NewRequest(http.MethodPost, rawURL, nil)
+	if err != nil {
+		return
+	}
+	if tr.Proxy != nil {
+		if proxy, err := tr.Proxy(req); err != nil || proxy != nil {
+			return
+		}
+	}
+	if addr, ok := hostPort(rawURL); ok {
+		r.pre.start("tcp", addr)
+	}
 }
 
 // HTTP is the client for the environment's services. Call Connect first.
@@ -170,21 +198,24 @@ func (r *Runtime) SandboxControlURL() string {
 	return r.sandbox.URLs.Control
 }
 
-func defaultHTTPClient(caFile string) (*http.Client, error) {
+func defaultHTTPClient(caFile string) (*http.Client, *preDialer, error) {
 	tr := http.DefaultTransport.(*http.Transport).Clone()
+	// The same dial settings as http.DefaultTransport's.
+	pre := &preDialer{dialer: net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}}
+	tr.DialContext = pre.DialContext
 	if caFile != "" {
 		pem, err := os.ReadFile(caFile)
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", EnvCAFile, err)
+			return nil, nil, fmt.Errorf("%s: %w", EnvCAFile, err)
 		}
 		pool, err := x509.SystemCertPool()
 		if err != nil {
 			pool = x509.NewCertPool()
 		}
 		if !pool.AppendCertsFromPEM(pem) {
-			return nil, errors.New(EnvCAFile + ": no PEM certificates in " + caFile)
+			return nil, nil, errors.New(EnvCAFile + ": no PEM certificates in " + caFile)
 		}
 		tr.TLSClientConfig = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
 	}
-	return &http.Client{Transport: tr, Timeout: 60 * time.Second}, nil
+	return &http.Client{Transport: tr, Timeout: 60 * time.Second}, pre, nil
 }

@@ -284,11 +284,13 @@ func (j *tokenJob) maskinportenToken(ctx context.Context) (*TokenResult, error) 
 	if res := j.cached(hash, false); res != nil {
 		return res, nil
 	}
-	s, err := j.signer()
-	if err != nil {
+	if err := j.r.Connect(); err != nil {
 		return nil, err
 	}
-	if err := j.r.Connect(); err != nil {
+	// Dial Maskinporten while the key comes out of the keychain.
+	j.r.prewarm(j.r.Env.MaskinportenURL + "/token")
+	s, err := j.signer()
+	if err != nil {
 		return nil, err
 	}
 	c := &maskinporten.Client{HTTP: j.r.HTTP(), BaseURL: j.r.Env.MaskinportenURL, Now: j.r.Now}
