@@ -25,7 +25,7 @@ self-service portal and record it with ` + "`systembruker client use`" + `.`,
 		Args: cobra.NoArgs,
 	}
 	cmd.AddCommand(newClientCreateCmd(f), newClientListCmd(f), newClientShowCmd(f),
-		newClientDeleteCmd(f), newClientUseCmd(f), newClientKeysCmd(f))
+		newClientDeleteCmd(f), newClientUseCmd(f), newClientKeysCmd(f), newClientScopesCmd(f))
 	return cmd
 }
 

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/systembruker/systembruker/config"
+	"github.com/systembruker/systembruker/flows"
 	"github.com/systembruker/systembruker/sim"
 )
 
@@ -312,5 +313,26 @@ func TestClientUse(t *testing.T) {
 	_, errOut, code = h.run("client", "use", id, "--key", "portal", "--scope", "skatteetaten:mvameldingvalidering")
 	if code != ExitError || !strings.Contains(errOut, "skatteetaten:mvameldingvalidering") || !strings.Contains(errOut, "self-service portal") {
 		t.Errorf("exit %d\n%s", code, errOut)
+	}
+}
+
+func TestClientScopes(t *testing.T) {
+	requireKeychain(t)
+	h := newHarness(t)
+	h.withAdmin()
+	out, errOut, code := h.run("client", "scopes", "--json")
+	if code != 0 {
+		t.Fatalf("exit %d\n%s", code, errOut)
+	}
+	var scopes []flows.AvailableScope
+	if err := json.Unmarshal([]byte(out), &scopes); err != nil {
+		t.Fatalf("--json: %v\n%s", err, out)
+	}
+	found := false
+	for _, s := range scopes {
+		found = found || s.Name == "skatteetaten:mvameldingvalidering" && s.Access == flows.ScopeGranted
+	}
+	if !found {
+		t.Errorf("the vendor's granted sample scope is not listed: %+v", scopes)
 	}
 }
