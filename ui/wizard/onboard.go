@@ -87,6 +87,8 @@ type onboard struct {
 	pathForm *huh.Form
 	status   string
 
+	scopesAsked bool // the available scopes were asked for (API path)
+
 	// The result.
 	created   *flows.ClientResult
 	adminNote string
@@ -194,7 +196,42 @@ func (o *onboard) goTo(step obStep) tea.Cmd {
 	o.back = append(o.back, o.step)
 	o.step, o.err, o.note, o.status = step, nil, "", ""
 	o.vp.GotoTop()
+	if step == obClient && o.ans.Path == pathAPI && !o.scopesAsked {
+		o.scopesAsked = true
+		o.form, o.first = nil, nil
+		return o.fetchScopes()
+	}
 	return o.buildForm()
+}
+
+// availableScopesMsg carries the scopes the organisation may use.
+type availableScopesMsg struct{ names []string }
+
+// fetchScopes asks Digdir which scopes the organisation may use, for the
+// scope field's description and suggestions. It is an aid: a failure only
+// leaves the field as it was.
+func (o *onboard) fetchScopes() tea.Cmd {
+	rt := o.c.rt
+	if err := connect(o.c); err != nil {
+		return o.buildForm()
+	}
+	return o.job.start("Looking up the scopes your organisation may use", func(ctx context.Context, say flows.Progress) tea.Msg {
+		api, err := rt.SelfService(ctx, say)
+		if err != nil {
+			return availableScopesMsg{}
+		}
+		scopes, err := rt.AvailableScopes(ctx, api)
+		if err != nil {
+			return availableScopesMsg{}
+		}
+		var names []string
+		for _, s := range scopes {
+			if !slices.Contains(flows.SystemUserScopes, s.Name) && !slices.Contains(flows.DelegationScopes, s.Name) {
+				names = append(names, s.Name) // those two sets are proposed anyway
+			}
+		}
+		return availableScopesMsg{names}
+	})
 }
 
 // goBack returns to the previous sub-step; its form shows the answers.
@@ -518,6 +555,12 @@ func (o *onboard) finished(res tea.Msg) tea.Cmd {
 		o.guide = res.guide
 		o.path = res.guide.KeyName + ".jwks.json"
 		return o.goTo(obGuide)
+	case availableScopesMsg:
+		o.ans.Available = res.names
+		if note := o.job.saidLine("Sandbox:"); note != "" {
+			o.adminNote = note // the look-up set up the sandbox's admin client
+		}
+		return o.buildForm()
 	case sandboxClientMsg:
 		if res.err != nil {
 			o.err = res.err

@@ -49,7 +49,8 @@ type onboardAnswers struct {
 	// The client to create (API) or to make in the portal.
 	Name        string
 	Description string
-	Scopes      string // service-owner scopes, space or comma separated
+	Scopes      string   // service-owner scopes, space or comma separated
+	Available   []string // service-owner scopes Digdir says the organisation may use
 	Delegation  bool
 	Key         string // a keystore key; "" generates NewKey
 	NewKey      string
@@ -231,16 +232,27 @@ func clientGroup(a *onboardAnswers, accessible bool) *huh.Group {
 			Title("Description (optional)").
 			Description("Empty gives \"Maskinporten client of <name>, set up with systembruker\".").
 			Value(&a.Description),
-		huh.NewInput().
-			Title("Service-owner scopes (optional)").
-			Description("Scopes API owners granted you, e.g. skatteetaten:mvameldingvalidering; spaces or commas between.").
-			Value(&a.Scopes).
-			Validate(validScopes),
+		scopeInput(a, accessible),
 		huh.NewConfirm().
 			Title("Also manage client delegations (klientdelegering)?").
 			Description("Adds altinn:clientdelegations.read and .write, for agent system users.").
 			Value(&a.Delegation),
 	)
+}
+
+// scopeInput asks for the service-owner scopes. On the API path the wizard
+// has looked up the scopes the organisation may use: the description lists
+// them and tab completes the first.
+func scopeInput(a *onboardAnswers, accessible bool) *huh.Input {
+	desc := "Scopes API owners granted you, e.g. skatteetaten:mvameldingvalidering; spaces or commas between."
+	if len(a.Available) > 0 {
+		desc += " Available to you: " + strings.Join(a.Available, ", ") + "."
+	}
+	in := huh.NewInput().Title("Service-owner scopes (optional)").Description(desc).Value(&a.Scopes).Validate(validScopes)
+	if !accessible && len(a.Available) > 0 {
+		in = in.Suggestions(a.Available)
+	}
+	return in
 }
 
 // keyGroup asks which key the client gets: a new one, or one of the

@@ -50,7 +50,10 @@ func TestOnboardAPIPath(t *testing.T) {
 	d.next("How will the Maskinporten client be created?")
 	d.next("Client name") // API, the default in the sandbox
 	d.next("Description")
-	d.next("Service-owner scopes")
+	s = d.next("Service-owner scopes")
+	if flat := strings.Join(strings.Fields(s), " "); !strings.Contains(flat, "Available to you:") || !strings.Contains(flat, "altinn:instances.read") {
+		t.Errorf("the scope field does not list the scopes Digdir says the vendor may use:\n%s", s)
+	}
 	d.typ("https://example.com")
 	d.press(enter)
 	d.waitFor("is a URL: give the scope's name")
@@ -85,7 +88,8 @@ func TestOnboardAPIPath(t *testing.T) {
 		}
 	}
 	d.press(tea.KeyPressMsg{Code: tea.KeyPgDown})
-	d.waitFor("Admin client  the sandbox's · set up automatically")
+	// Looking up the scopes on the way in set up the sandbox's admin client.
+	d.waitFor("(key default-sandbox-admin)")
 	d.press(enter) // Create
 	s = d.waitFor("Proven:")
 
