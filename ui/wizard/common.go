@@ -151,3 +151,20 @@ func (c *common) pop(notice, keyName string) tea.Cmd {
 	c.nav = append(c.nav, navigation{reveal: revealMsg{notice: notice, key: keyName}})
 	return nil
 }
+
+// copyStatus says how a copy went. The text always goes to the terminal's
+// clipboard (OSC 52), which cannot report success; the system clipboard
+// needs xclip, xsel, wl-copy, pbcopy or Windows and can. So "copied" is
+// claimed only for the system clipboard, and a failure says what else to
+// try (writing a file, where the screen offers it).
+func copyStatus(st *styles.Styles, err error, what, next string, canWrite bool) string {
+	if err == nil {
+		return st.OK.Render(styles.GlyphOK+" Copied "+what+" to the clipboard.") + " " + next
+	}
+	s := st.Warn.Render(styles.GlyphWarn+" The system clipboard could not be reached ("+err.Error()+").") +
+		" It was sent to the terminal's clipboard (OSC 52), which works only where the terminal allows it"
+	if canWrite {
+		s += "; if pasting gives nothing, press w to write a file"
+	}
+	return s + "."
+}

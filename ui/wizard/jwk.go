@@ -124,7 +124,7 @@ func (v *jwkView) update(msg tea.Msg) tea.Cmd {
 	st := v.c.styles
 	switch msg := msg.(type) {
 	case copiedMsg:
-		v.status = v.copiedStatus(msg.err)
+		v.status = wrap(copyStatus(v.c.styles, msg.err, "the JWKS", "Paste it into the portal.", true), v.c.width)
 		return nil
 	case writtenMsg:
 		if msg.err != nil {
@@ -145,7 +145,7 @@ func (v *jwkView) update(msg tea.Msg) tea.Cmd {
 			clip, text := v.c.clip, v.text
 			// OSC 52 goes through the terminal (and SSH); the system
 			// clipboard needs xclip, xsel, wl-copy, pbcopy or Windows. Both
-			// are tried; copiedStatus only claims what is known to work.
+			// are tried; copyStatus only claims what is known to work.
 			return tea.Batch(tea.SetClipboard(text), func() tea.Msg { return copiedMsg{clip(text)} })
 		case key.Matches(msg, k.Write):
 			v.status = ""
@@ -156,16 +156,6 @@ func (v *jwkView) update(msg tea.Msg) tea.Cmd {
 	var cmd tea.Cmd
 	v.vp, cmd = v.vp.Update(msg)
 	return cmd
-}
-
-func (v *jwkView) copiedStatus(err error) string {
-	st := v.c.styles
-	if err == nil {
-		return wrap(st.OK.Render(styles.GlyphOK+" Copied to the clipboard.")+" Paste it into the portal.", v.c.width)
-	}
-	return wrap(st.Warn.Render(styles.GlyphWarn+" The system clipboard could not be reached: "+err.Error())+
-		" The text was also sent to the terminal's clipboard (OSC 52), which works only where the terminal allows it;"+
-		" if pasting gives nothing, press w to write a file.", v.c.width)
 }
 
 func (v *jwkView) openForm() {

@@ -321,7 +321,7 @@ func (o *onboard) update(msg tea.Msg) tea.Cmd {
 		}
 		return o.finished(res)
 	case copiedMsg:
-		o.status = o.copiedStatus(msg.err)
+		o.status = copyStatus(o.c.styles, msg.err, "the key", "Paste it into the portal's key field.", true)
 		return nil
 	case writtenMsg:
 		if msg.err != nil {
@@ -666,16 +666,6 @@ func (o *onboard) resultKey(msg tea.KeyPressMsg) tea.Cmd {
 	var cmd tea.Cmd
 	o.vp, cmd = o.vp.Update(msg)
 	return cmd
-}
-
-func (o *onboard) copiedStatus(err error) string {
-	st := o.c.styles
-	if err == nil {
-		return st.OK.Render(styles.GlyphOK+" Copied the key to the clipboard.") + " Paste it into the portal's key field."
-	}
-	return st.Warn.Render(styles.GlyphWarn+" The system clipboard could not be reached ("+err.Error()+").") +
-		" It was also sent to the terminal's clipboard (OSC 52), which works where the terminal allows it;" +
-		" if pasting gives nothing, press w to write a file."
 }
 
 // farewell is home's notice when the screen closes on its result.

@@ -276,7 +276,7 @@ func (t *tokenCheck) update(msg tea.Msg) tea.Cmd {
 		}
 		return t.tick()
 	case tokenCopiedMsg:
-		t.status = t.copiedStatus(msg.err)
+		t.status = copyStatus(t.c.styles, msg.err, "the token", "It is a secret: paste it only where it belongs.", false)
 		return nil
 	case revealMsg:
 		// Back from the onboarding: the profile may have a client now. A
@@ -388,16 +388,6 @@ func (t *tokenCheck) fetched(m tokenMsg) tea.Cmd {
 func (t *tokenCheck) tick() tea.Cmd {
 	gen := t.gen
 	return tea.Tick(time.Second, func(time.Time) tea.Msg { return tokenTickMsg{gen} })
-}
-
-func (t *tokenCheck) copiedStatus(err error) string {
-	st := t.c.styles
-	if err == nil {
-		return st.OK.Render(styles.GlyphOK+" Copied the token") + " to the system clipboard, and sent it to the terminal's (OSC 52). " +
-			"It is a secret: paste it only where it belongs."
-	}
-	return st.Warn.Render(styles.GlyphWarn+" The system clipboard could not be reached ("+err.Error()+").") +
-		" The token was sent to the terminal's clipboard (OSC 52), which works only where the terminal allows it."
 }
 
 func (t *tokenCheck) layout() {

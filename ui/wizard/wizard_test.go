@@ -134,7 +134,7 @@ func TestGenerateShowDelete(t *testing.T) {
 	want, _ := json.MarshalIndent(jwks, "", "  ")
 	wantText := string(want) + "\n"
 	d.press(char('c'))
-	d.waitFor("Copied to the clipboard.")
+	d.waitFor("Copied the JWKS to the clipboard.")
 	if got := <-d.copied; got != wantText {
 		t.Errorf("copied %q, want %q", got, wantText)
 	}
