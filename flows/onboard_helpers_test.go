@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"net/http"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -13,6 +12,7 @@ import (
 
 	"github.com/systembruker/systembruker/api/selfservice"
 	"github.com/systembruker/systembruker/config"
+	"github.com/systembruker/systembruker/internal/keychaintest"
 	"github.com/systembruker/systembruker/internal/simtest"
 	"github.com/systembruker/systembruker/keystore"
 	"github.com/systembruker/systembruker/sim"
@@ -20,16 +20,6 @@ import (
 
 // Helpers for the onboarding tests: runtimes over the embedded sandbox (or a
 // TLS simulator posing as the test environment) with the real keychain.
-
-// requireOnboardKeychain skips tests that store keys when no real OS
-// keychain was set up for them.
-func requireOnboardKeychain(t *testing.T) {
-	t.Helper()
-	if os.Getenv("SYSTEMBRUKER_TEST_KEYCHAIN") != "1" {
-		t.Skip("stores keys in the real OS keychain: run under make test " +
-			"(or dbus-run-session -- scripts/test-in-session.sh ./flows/...)")
-	}
-}
 
 // home is one user's folders and keychain service; runtimes opened on it
 // are successive runs of the program.
@@ -46,7 +36,7 @@ type home struct {
 // service of their own and are deleted at the end.
 func newHome(t *testing.T) *home {
 	t.Helper()
-	requireOnboardKeychain(t)
+	keychaintest.Require(t)
 	base := t.TempDir()
 	h := &home{
 		t: t,
@@ -58,7 +48,9 @@ func newHome(t *testing.T) *home {
 		env:     config.Sandbox,
 		getenv:  func(string) string { return "" },
 	}
-	t.Cleanup(h.deleteKeys)
+	t.Cleanup(func() {
+		simtest.DeleteKeys(t, keystore.Options{Dir: filepath.Join(h.dirs.Data, "keys"), Service: h.service})
+	})
 	return h
 }
 
@@ -91,20 +83,6 @@ func (h *home) open() *Runtime {
 	rt.Keys = ks
 	h.t.Cleanup(func() { rt.Close() })
 	return rt
-}
-
-func (h *home) deleteKeys() {
-	ks, err := keystore.Open(keystore.Options{Dir: filepath.Join(h.dirs.Data, "keys"), Service: h.service})
-	if err != nil {
-		h.t.Error(err)
-		return
-	}
-	infos, _ := ks.List()
-	for _, in := range infos {
-		if err := ks.Delete(in.Name); err != nil {
-			h.t.Errorf("cleanup: %v", err)
-		}
-	}
 }
 
 // api opens the self-service API as the (bootstrapped) admin client.

@@ -19,6 +19,7 @@ import (
 
 	"github.com/systembruker/systembruker/api/maskinporten"
 	"github.com/systembruker/systembruker/config"
+	"github.com/systembruker/systembruker/internal/keychaintest"
 	"github.com/systembruker/systembruker/keystore"
 	"github.com/systembruker/systembruker/sim"
 )
@@ -109,14 +110,6 @@ func TestTokenInputErrors(t *testing.T) {
 	}
 }
 
-func requireTokenKeychain(t *testing.T) {
-	t.Helper()
-	if os.Getenv("SYSTEMBRUKER_TEST_KEYCHAIN") != "1" {
-		t.Skip("needs the real keychain: run under make test " +
-			"(or dbus-run-session -- scripts/test-in-session.sh ./flows/...)")
-	}
-}
-
 // sandboxPost calls the embedded simulator's control API.
 func sandboxPost(t *testing.T, rt *Runtime, path string, in, out any) {
 	t.Helper()
@@ -138,7 +131,7 @@ func sandboxPost(t *testing.T, rt *Runtime, path string, in, out any) {
 // TestTokenEmbeddedSandbox drives Token and Inspect through the embedded
 // sandbox, over its TLS listener, with a key in the real keychain.
 func TestTokenEmbeddedSandbox(t *testing.T) {
-	requireTokenKeychain(t)
+	keychaintest.Require(t)
 	ctx := context.Background()
 	dirs, service := tokenDirs(t), "systembruker-test-"+rand.Text()
 	rt := openTokenRuntime(t, dirs, service)

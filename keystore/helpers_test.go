@@ -9,13 +9,13 @@ import (
 	"encoding/pem"
 	"errors"
 	"math/big"
-	"os"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	jose "github.com/go-jose/go-jose/v4"
+	"github.com/systembruker/systembruker/internal/keychaintest"
 	"github.com/zalando/go-keyring"
 )
 
@@ -24,13 +24,6 @@ const testPassphrase = "correct horse battery staple"
 // testScryptLogN keeps identity.age cheap to open: scrypt at age's default
 // work factor takes many seconds under the race detector.
 const testScryptLogN = 10
-
-func requireKeychain(t *testing.T) {
-	t.Helper()
-	if os.Getenv("SYSTEMBRUKER_TEST_KEYCHAIN") != "1" {
-		t.Skip("real keychain tests run under `make test` (set SYSTEMBRUKER_TEST_KEYCHAIN=1 inside a D-Bus session with an unlocked keyring)")
-	}
-}
 
 // uniqueService returns a keychain service name no other test uses and
 // removes its items when the test ends.
@@ -50,7 +43,7 @@ func uniqueService(t *testing.T) string {
 // newKeychainStore opens a Store on the real OS keychain.
 func newKeychainStore(t *testing.T) *Store {
 	t.Helper()
-	requireKeychain(t)
+	keychaintest.Require(t)
 	s, err := Open(Options{Dir: t.TempDir(), Service: uniqueService(t)})
 	if err != nil {
 		t.Fatal(err)
@@ -87,7 +80,7 @@ func newFileStore(t *testing.T) *Store {
 // file store always, the real keychain when the session provides one.
 func backends(t *testing.T) map[string]func(*testing.T) *Store {
 	m := map[string]func(*testing.T) *Store{"file": newFileStore}
-	if os.Getenv("SYSTEMBRUKER_TEST_KEYCHAIN") == "1" {
+	if keychaintest.Available() {
 		m["keychain"] = newKeychainStore
 	}
 	return m

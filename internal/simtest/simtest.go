@@ -1,6 +1,7 @@
 // Package simtest helps tests that run against the simulator: it starts one
-// over TLS on loopback, calls its control API, and shares a settable clock
-// between the simulator and the code under test. (The simulator's own tests
+// over TLS on loopback, calls its control API, shares a settable clock
+// between the simulator and the code under test, and removes the keys a
+// test stored. (The simulator's own tests
 // do not use it: sim stays independent of the rest of the module.)
 package simtest
 
@@ -13,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/systembruker/systembruker/keystore"
 	"github.com/systembruker/systembruker/sim"
 )
 
@@ -88,4 +90,25 @@ func (c *Clock) Advance(d time.Duration) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.t = c.t.Add(d)
+}
+
+// DeleteKeys removes every key in the keystore that opts opens (its
+// keychain items and files), so a test leaves nothing in the keychain.
+func DeleteKeys(t testing.TB, opts keystore.Options) {
+	t.Helper()
+	ks, err := keystore.Open(opts)
+	if err != nil {
+		t.Errorf("cleanup: %v", err)
+		return
+	}
+	infos, err := ks.List()
+	if err != nil {
+		t.Errorf("cleanup: %v", err)
+		return
+	}
+	for _, in := range infos {
+		if err := ks.Delete(in.Name); err != nil {
+			t.Errorf("cleanup of key %s: %v", in.Name, err)
+		}
+	}
 }

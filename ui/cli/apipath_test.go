@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/systembruker/systembruker/internal/keychaintest"
 )
 
 // TestAPIPathScript runs scripts/api-path.sh: the whole API path of
@@ -20,7 +22,7 @@ import (
 // outside), so the test runs only inside the throw-away keyring of
 // scripts/test-in-session.sh, and deletes its keys at the end.
 func TestAPIPathScript(t *testing.T) {
-	requireKeychain(t)
+	keychaintest.Require(t)
 	bash, err := exec.LookPath("bash")
 	if err != nil {
 		t.Skip("no bash on this machine")

@@ -9,6 +9,7 @@ import (
 
 	"github.com/systembruker/systembruker/config"
 	"github.com/systembruker/systembruker/flows"
+	"github.com/systembruker/systembruker/internal/keychaintest"
 	"github.com/systembruker/systembruker/sim"
 )
 
@@ -78,7 +79,7 @@ func (h *harness) profile() *config.EnvProfile {
 }
 
 func TestClientCreateListShowDelete(t *testing.T) {
-	requireKeychain(t)
+	keychaintest.Require(t)
 	h := newHarness(t)
 	adminID := h.withAdmin()
 	h.generateKey("vendor")
@@ -144,7 +145,7 @@ func TestClientCreateListShowDelete(t *testing.T) {
 
 // Digdir's field errors reach the user as "field: message".
 func TestClientCreateFieldError(t *testing.T) {
-	requireKeychain(t)
+	keychaintest.Require(t)
 	h := newHarness(t)
 	h.withAdmin()
 	_, errOut, code := h.run("client", "create", "--name", "x", "--scope", "nosuch:scope", "--yes")
@@ -158,7 +159,7 @@ func TestClientCreateFieldError(t *testing.T) {
 
 // A sixth key: exit 1, the keys named and the command that removes one.
 func TestClientKeysLimit(t *testing.T) {
-	requireKeychain(t)
+	keychaintest.Require(t)
 	h := newHarness(t)
 	h.withAdmin()
 	h.generateKey("k0")
@@ -212,7 +213,7 @@ func TestClientKeysLimit(t *testing.T) {
 
 // Expired admin credentials: a message that says so and what to do.
 func TestAdminKeyExpiredCLI(t *testing.T) {
-	requireKeychain(t)
+	keychaintest.Require(t)
 	h := newHarness(t)
 	adminID := h.withAdmin()
 	jwk := h.publicJWK("admin")
@@ -296,7 +297,7 @@ func TestOrgSet(t *testing.T) {
 // The portal path's command: a client made elsewhere (here through the
 // control API, as by hand in the portal) is recorded and proven.
 func TestClientUse(t *testing.T) {
-	requireKeychain(t)
+	keychaintest.Require(t)
 	h := newHarness(t)
 	h.generateKey("portal")
 	id := h.addClient([]string{"altinn:authentication/systemregister.write", "altinn:authentication/systemuser.request.read",
@@ -317,7 +318,7 @@ func TestClientUse(t *testing.T) {
 }
 
 func TestClientScopes(t *testing.T) {
-	requireKeychain(t)
+	keychaintest.Require(t)
 	h := newHarness(t)
 	h.withAdmin()
 	out, errOut, code := h.run("client", "scopes", "--json")

@@ -25,7 +25,7 @@ package cli
 //     clock shared by both sides, starting at harnessStart, so goldens are
 //     stable and tests can age tokens with h.advance.
 //
-// Tests that store keys must call requireKeychain first.
+// Tests that store keys must call keychaintest.Require first.
 
 import (
 	"bytes"
@@ -53,16 +53,6 @@ import (
 
 // harnessStart is the harness clock's starting time.
 var harnessStart = time.Date(2026, 3, 2, 9, 30, 0, 0, time.UTC)
-
-// requireKeychain skips a test that needs the real OS keychain when the
-// test script did not set one up.
-func requireKeychain(t *testing.T) {
-	t.Helper()
-	if os.Getenv("SYSTEMBRUKER_TEST_KEYCHAIN") != "1" {
-		t.Skip("needs the real keychain: run under make test " +
-			"(or dbus-run-session -- scripts/test-in-session.sh ./ui/cli/...)")
-	}
-}
 
 type harness struct {
 	t       *testing.T
@@ -105,7 +95,9 @@ func newHarness(t *testing.T) *harness {
 	if h.dirs, err = config.DefaultDirs(h.getenv); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(h.deleteKeys)
+	t.Cleanup(func() {
+		simtest.DeleteKeys(t, keystore.Options{Dir: filepath.Join(h.dirs.Data, "keys"), Service: h.service})
+	})
 	return h
 }
 
@@ -235,20 +227,6 @@ func (h *harness) importPEM(name string, pemData []byte) keystore.Info {
 		h.t.Fatal(err)
 	}
 	return info
-}
-
-func (h *harness) deleteKeys() {
-	ks, err := keystore.Open(keystore.Options{Dir: filepath.Join(h.dirs.Data, "keys"), Service: h.service})
-	if err != nil {
-		h.t.Error(err)
-		return
-	}
-	infos, _ := ks.List()
-	for _, in := range infos {
-		if err := ks.Delete(in.Name); err != nil {
-			h.t.Errorf("cleanup: %v", err)
-		}
-	}
 }
 
 // publicJWK is a key's public JWK as a JSON object, ready to register.

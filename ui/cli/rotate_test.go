@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/systembruker/systembruker/internal/keychaintest"
 )
 
 // runRotate runs `keys rotate` (newKeysRotateCmd) on its own, since the
@@ -35,7 +37,7 @@ func (h *harness) runRotate(yes bool, args ...string) (stdout, stderr string, co
 }
 
 func TestKeysRotateCommand(t *testing.T) {
-	requireKeychain(t)
+	keychaintest.Require(t)
 	h := newHarness(t)
 	h.withAdmin()
 	h.generateKey("vendor")
@@ -84,7 +86,7 @@ func TestKeysRotateCommand(t *testing.T) {
 
 // A key the profile uses that expires within 30 days is warned about.
 func TestWarnExpiringKeys(t *testing.T) {
-	requireKeychain(t)
+	keychaintest.Require(t)
 	h := newHarness(t)
 	h.generateKey("soon")
 	h.generateKey("spare")

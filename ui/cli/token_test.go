@@ -27,6 +27,7 @@ import (
 
 	"github.com/systembruker/systembruker/api/maskinporten"
 	"github.com/systembruker/systembruker/config"
+	"github.com/systembruker/systembruker/internal/keychaintest"
 	"github.com/systembruker/systembruker/sim"
 )
 
@@ -48,7 +49,7 @@ type tokenFixture struct {
 
 func newTokenFixture(t *testing.T) *tokenFixture {
 	t.Helper()
-	requireKeychain(t)
+	keychaintest.Require(t)
 	h := newHarness(t)
 	info := h.generateKey("main")
 	id := h.addClient([]string{scopeA, scopeB}, h.publicJWK("main"))

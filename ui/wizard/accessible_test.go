@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/systembruker/systembruker/flows"
+	"github.com/systembruker/systembruker/internal/keychaintest"
 )
 
 // runPlain runs the accessible mode on scripted answers. OneByteReader
@@ -50,7 +51,7 @@ func TestAccessibleEndOfInputQuits(t *testing.T) {
 }
 
 func TestAccessibleKeys(t *testing.T) {
-	requireKeychain(t)
+	keychaintest.Require(t)
 	rt := newRuntime(t, "")
 	file := filepath.Join(t.TempDir(), "portal.jwks.json")
 	out := runPlain(t, rt,
@@ -84,7 +85,7 @@ func TestAccessibleKeys(t *testing.T) {
 }
 
 func TestAccessibleWarnsExpiringKey(t *testing.T) {
-	requireKeychain(t)
+	keychaintest.Require(t)
 	rt := newRuntime(t, "")
 	if _, err := rt.ImportKey("old", flows.FormatPEM, writeKeyPEM(t, testNow.Add(-time.Hour)), ""); err != nil {
 		t.Fatal(err)

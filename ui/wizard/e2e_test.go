@@ -2,15 +2,12 @@ package wizard
 
 import (
 	"crypto/rand"
-	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/systembruker/systembruker/keystore"
 )
 
 // TestEndToEndInTmux runs the real binary in a private tmux server: open
@@ -23,30 +20,12 @@ func TestEndToEndInTmux(t *testing.T) {
 		t.Skip("tmux is not installed (Debian/Ubuntu: apt-get install tmux)")
 	}
 	bin := buildBinary(t)
-	home := t.TempDir()
-	env := []string{
-		"PATH=" + os.Getenv("PATH"),
-		"HOME=" + home,
-		"XDG_CONFIG_HOME=" + filepath.Join(home, "config"),
-		"XDG_DATA_HOME=" + filepath.Join(home, "data"),
-		"XDG_STATE_HOME=" + filepath.Join(home, "state"),
-		"XDG_CACHE_HOME=" + filepath.Join(home, "cache"),
-		"LANG=C.UTF-8",
-	}
-	args := ""
-	backend := keystore.Keychain
-	if os.Getenv("SYSTEMBRUKER_TEST_KEYCHAIN") == "1" {
-		env = append(env, "DBUS_SESSION_BUS_ADDRESS="+os.Getenv("DBUS_SESSION_BUS_ADDRESS"))
-	} else {
-		args, backend = " --keystore file", keystore.File
-		env = append(env, "SYSTEMBRUKER_PASSPHRASE=e2e-passphrase")
-	}
+	h := newE2EHome(t)
 	keyName := "e2e-" + strings.ToLower(rand.Text()[:8])
-	t.Cleanup(func() { deleteKey(t, filepath.Join(home, "data", "systembruker", "keys"), backend, keyName) })
 
-	script := `before=$(stty -g); ` + shellQuote(bin) + args + `; code=$?; ` +
+	script := `before=$(stty -g); ` + shellQuote(bin) + h.args + `; code=$?; ` +
 		`[ "$(stty -g)" = "$before" ] && echo TTY=restored; echo EXIT=$code; sleep 600`
-	tm := newTmux(t, env, script)
+	tm := newTmux(t, h.env, script)
 
 	tm.waitFor("Your journey")
 	tm.send("Enter")
@@ -93,19 +72,6 @@ func buildBinary(t *testing.T) string {
 		t.Fatalf("go build ./cmd/tui: %v\n%s", err, out)
 	}
 	return bin
-}
-
-func deleteKey(t *testing.T, dir string, backend keystore.Backend, name string) {
-	ks, err := keystore.Open(keystore.Options{
-		Dir: dir, Backend: backend,
-		Passphrase: func() ([]byte, error) { return []byte("e2e-passphrase"), nil },
-	})
-	if err == nil {
-		err = ks.Delete(name)
-	}
-	if err != nil && !errors.Is(err, keystore.ErrNotFound) {
-		t.Errorf("cleanup of key %s: %v", name, err)
-	}
 }
 
 // tmux drives one session on a private server: its own socket, no config.

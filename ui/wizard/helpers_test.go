@@ -28,16 +28,6 @@ import (
 // warnings and goldens do not depend on the day the tests run.
 var testNow = time.Date(2026, 3, 2, 9, 30, 0, 0, time.UTC)
 
-// requireKeychain skips tests that store keys when no real OS keychain
-// was set up for them.
-func requireKeychain(t *testing.T) {
-	t.Helper()
-	if os.Getenv("SYSTEMBRUKER_TEST_KEYCHAIN") != "1" {
-		t.Skip("stores keys in the real OS keychain: run under make test " +
-			"(or dbus-run-session -- scripts/test-in-session.sh ./ui/wizard/...)")
-	}
-}
-
 // newRuntime opens a fresh profile in env ("" is sandbox) under a temporary
 // folder. Its keystore uses a keychain service of its own, so tests never
 // see each other's items (flows.Open always uses the default service).

@@ -5,12 +5,13 @@ import (
 	"testing"
 
 	"github.com/systembruker/systembruker/flows"
+	"github.com/systembruker/systembruker/internal/keychaintest"
 )
 
 // TestAccessibleOnboardAPIAndToken walks the API path as line prompts in
 // the embedded sandbox, then fetches a token in the Token check.
 func TestAccessibleOnboardAPIAndToken(t *testing.T) {
-	requireKeychain(t)
+	keychaintest.Require(t)
 	rt, _ := newLiveRuntime(t, flows.Options{})
 	out := runPlain(t, rt,
 		"2",    // home: Maskinporten client
@@ -53,7 +54,7 @@ func TestAccessibleOnboardAPIAndToken(t *testing.T) {
 // TestAccessibleOnboardPortal takes the portal path and lets the embedded
 // sandbox play the portal.
 func TestAccessibleOnboardPortal(t *testing.T) {
-	requireKeychain(t)
+	keychaintest.Require(t)
 	rt, _ := newLiveRuntime(t, flows.Options{})
 	out := runPlain(t, rt,
 		"2", "", "",

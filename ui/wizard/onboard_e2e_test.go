@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"github.com/systembruker/systembruker/config"
+	"github.com/systembruker/systembruker/internal/keychaintest"
+	"github.com/systembruker/systembruker/internal/simtest"
 	"github.com/systembruker/systembruker/keystore"
 )
 
@@ -127,27 +129,17 @@ func newE2EHome(t *testing.T) *e2eHome {
 		"LANG=C.UTF-8",
 		"SYSTEMBRUKER_KEYCHAIN_SERVICE=" + service,
 	}
-	if os.Getenv("SYSTEMBRUKER_TEST_KEYCHAIN") == "1" {
+	if keychaintest.Available() {
 		h.env = append(h.env, "DBUS_SESSION_BUS_ADDRESS="+os.Getenv("DBUS_SESSION_BUS_ADDRESS"))
 	} else {
 		h.args, h.backend = " --keystore file", keystore.File
 		h.env = append(h.env, "SYSTEMBRUKER_PASSPHRASE=e2e-passphrase")
 	}
 	t.Cleanup(func() {
-		ks, err := keystore.Open(keystore.Options{
+		simtest.DeleteKeys(t, keystore.Options{
 			Dir: filepath.Join(home, "data", "systembruker", "keys"), Backend: h.backend, Service: service,
 			Passphrase: func() ([]byte, error) { return []byte("e2e-passphrase"), nil },
 		})
-		if err != nil {
-			t.Errorf("cleanup: %v", err)
-			return
-		}
-		infos, _ := ks.List()
-		for _, in := range infos {
-			if err := ks.Delete(in.Name); err != nil {
-				t.Errorf("cleanup of key %s: %v", in.Name, err)
-			}
-		}
 	})
 	return h
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/systembruker/systembruker/config"
 	"github.com/systembruker/systembruker/flows"
+	"github.com/systembruker/systembruker/internal/keychaintest"
 	"github.com/systembruker/systembruker/sim"
 )
 
@@ -36,7 +37,7 @@ func openOnboarding(d *driver) {
 // the answers kept), the proposal, creation with the sandbox's admin client
 // set up on first use, the proof, and what the profile records.
 func TestOnboardAPIPath(t *testing.T) {
-	requireKeychain(t)
+	keychaintest.Require(t)
 	rt, _ := newLiveRuntime(t, flows.Options{})
 	d := start(t, rt)
 	openOnboarding(d)
@@ -118,7 +119,7 @@ func TestOnboardAPIPath(t *testing.T) {
 // client ids pasted wrongly (each with its own message), the client made
 // by hand at the simulator with that file, and the proof.
 func TestOnboardPortalPath(t *testing.T) {
-	requireKeychain(t)
+	keychaintest.Require(t)
 	rt, _ := newLiveRuntime(t, flows.Options{})
 	// Started here, before the program renders, because the test calls
 	// the simulator itself below.
@@ -188,7 +189,7 @@ func TestOnboardPortalPath(t *testing.T) {
 // TestOnboardSandboxPlaysPortal lets the embedded sandbox play the portal
 // (s), which fills in the client id to check.
 func TestOnboardSandboxPlaysPortal(t *testing.T) {
-	requireKeychain(t)
+	keychaintest.Require(t)
 	rt, _ := newLiveRuntime(t, flows.Options{})
 	d := start(t, rt)
 	openOnboarding(d)
@@ -248,7 +249,7 @@ func TestOnboardProdNeedsTypedConfirmation(t *testing.T) {
 // for attention because its key expires soon, and Tokens ready with the
 // command that fetches one.
 func TestHomeAfterOnboarding(t *testing.T) {
-	requireKeychain(t)
+	keychaintest.Require(t)
 	rt := newRuntime(t, "")
 	in, err := rt.ImportKey("signing", flows.FormatPEM, writeKeyPEM(t, time.Time{}), "")
 	if err != nil {
@@ -278,7 +279,7 @@ func TestHomeAfterOnboarding(t *testing.T) {
 // keystore key on, as Digdir would have: the admin step asks for the admin
 // client's id and key, and the proof runs with test's patience.
 func TestOnboardAPIPathWithAdminClient(t *testing.T) {
-	requireKeychain(t)
+	keychaintest.Require(t)
 	srv, err := sim.New(sim.Config{})
 	if err != nil {
 		t.Fatal(err)

@@ -13,6 +13,7 @@ import (
 
 	"github.com/systembruker/systembruker/api/maskinporten"
 	"github.com/systembruker/systembruker/flows"
+	"github.com/systembruker/systembruker/internal/keychaintest"
 )
 
 // openTokenCheck goes from home to the Tokens step, the journey's last.
@@ -60,7 +61,7 @@ func jti(t *testing.T, screen string) string {
 // decoded view, the copy, a re-fetch, the countdown as the clock moves,
 // and the exchange for an Altinn token.
 func TestTokenCheck(t *testing.T) {
-	requireKeychain(t)
+	keychaintest.Require(t)
 	rt, clk := newLiveRuntime(t, flows.Options{})
 	withClient(t, rt)
 	id := rt.Facts.ClientID
@@ -150,7 +151,7 @@ func TestTokenCheck(t *testing.T) {
 // Once the customer has approved (here: the simulator's control API), r
 // fetches the system-user token and its claims are explained.
 func TestTokenCheckSystemUser(t *testing.T) {
-	requireKeychain(t)
+	keychaintest.Require(t)
 	rt, _ := newLiveRuntime(t, flows.Options{})
 	withClient(t, rt)
 	id := rt.Facts.ClientID
@@ -223,7 +224,7 @@ func TestTokenCheckNeedsClient(t *testing.T) {
 // fetch works (through the 503 and Retry-After if the first never got to
 // Maskinporten).
 func TestTokenCheckCancel(t *testing.T) {
-	requireKeychain(t)
+	keychaintest.Require(t)
 	rt, _ := newLiveRuntime(t, flows.Options{})
 	withClient(t, rt)
 	simControl(t, rt.HTTP(), rt.SandboxControlURL(), "POST", "/faults", map[string]any{

@@ -20,6 +20,7 @@ import (
 	"software.sslmate.com/src/go-pkcs12"
 
 	"github.com/systembruker/systembruker/flows"
+	"github.com/systembruker/systembruker/internal/keychaintest"
 	"github.com/systembruker/systembruker/keystore"
 )
 
@@ -104,7 +105,7 @@ func TestBackNavigation(t *testing.T) {
 }
 
 func TestGenerateShowDelete(t *testing.T) {
-	requireKeychain(t)
+	keychaintest.Require(t)
 	rt := newRuntime(t, "")
 	d := start(t, rt)
 	d.waitFor("Your journey")
@@ -167,7 +168,7 @@ func TestGenerateShowDelete(t *testing.T) {
 }
 
 func TestDeleteCanBeDeclined(t *testing.T) {
-	requireKeychain(t)
+	keychaintest.Require(t)
 	rt := newRuntime(t, "")
 	if _, err := rt.GenerateKey("spare", 2048); err != nil {
 		t.Fatal(err)
@@ -185,7 +186,7 @@ func TestDeleteCanBeDeclined(t *testing.T) {
 }
 
 func TestDeleteInUseNeedsTypedName(t *testing.T) {
-	requireKeychain(t)
+	keychaintest.Require(t)
 	rt := newRuntime(t, "")
 	in, err := rt.ImportKey("signing", flows.FormatPEM, writeKeyPEM(t, time.Time{}), "")
 	if err != nil {
@@ -214,7 +215,7 @@ func TestDeleteInUseNeedsTypedName(t *testing.T) {
 }
 
 func TestImportPEM(t *testing.T) {
-	requireKeychain(t)
+	keychaintest.Require(t)
 	rt := newRuntime(t, "")
 	path := writeKeyPEM(t, time.Time{})
 	d := start(t, rt)
@@ -238,7 +239,7 @@ func TestImportPEM(t *testing.T) {
 }
 
 func TestImportP12(t *testing.T) {
-	requireKeychain(t)
+	keychaintest.Require(t)
 	rt := newRuntime(t, "")
 	priv, err := rsa.GenerateKey(rand.Reader, 2048)
 	if err != nil {
@@ -320,7 +321,7 @@ func TestImportErrors(t *testing.T) {
 }
 
 func TestHomeWarnsExpiringKey(t *testing.T) {
-	requireKeychain(t)
+	keychaintest.Require(t)
 	rt := newRuntime(t, "")
 	in, err := rt.ImportKey("expiring", flows.FormatPEM, writeKeyPEM(t, testNow.Add(10*24*time.Hour)), "")
 	if err != nil {
