@@ -22,7 +22,8 @@
 //	/sim                     the control API (below)
 //
 // Each service registers its routes from its own file (mountMaskinporten,
-// mountSelfService, mountAltinn, ...). Server.Start serves over HTTPS with a
+// mountSelfService, mountAltinnExchange, ...); /altinn-ui has no pages yet.
+// Server.Start serves over HTTPS with a
 // certificate from a fresh in-memory CA; Instance.Client trusts it.
 //
 // # Faithful to the real services

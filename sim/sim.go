@@ -134,8 +134,6 @@ func (s *Server) Handler(base string) http.Handler {
 	h.mountMaskinporten(mux)   // maskinporten.go
 	h.mountAltinnExchange(mux) // exchange.go
 	h.mountSelfService(mux)    // selfservice.go
-	h.mountAltinn(mux)         // altinn*.go
-	h.mountAltinnUI(mux)       // altinn*.go
 	h.mountControl(mux)        // control.go
 	return s.logRequests(s.delay(s.injectFaults(mux)))
 }
