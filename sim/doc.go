@@ -23,8 +23,8 @@
 //
 // Each service registers its routes from its own file (mountMaskinporten,
 // mountSelfService, mountAltinnExchange, ...); /altinn-ui has no pages yet.
-// Server.Start serves over HTTPS with a
-// certificate from a fresh in-memory CA; Instance.Client trusts it.
+// Server.Start serves over HTTPS with a certificate from a fresh in-memory
+// CA; Instance.Client trusts it.
 //
 // # Faithful to the real services
 //
