@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sync"
 
 	"charm.land/lipgloss/v2"
 
@@ -12,8 +13,9 @@ import (
 )
 
 // palette styles messages on stderr. Colour is dropped by the writer
-// (NO_COLOR, pipes), so styled text is always safe to print.
-var palette = styles.New(true)
+// (NO_COLOR, pipes), so styled text is always safe to print. It is built on
+// first use: a token fetch that prints only the token never needs it.
+var palette = sync.OnceValue(func() *styles.Styles { return styles.New(true) })
 
 // printJSON writes v as indented JSON on w: the --json contract.
 func printJSON(w io.Writer, v any) error {
@@ -30,19 +32,19 @@ func (f *Factory) infof(format string, args ...any) {
 
 // successf writes "✓ message" on stderr.
 func (f *Factory) successf(format string, args ...any) {
-	s := palette
+	s := palette()
 	lipgloss.Fprintln(f.IO.ErrOut, s.OK.Render(styles.GlyphOK)+" "+fmt.Sprintf(format, args...))
 }
 
 // warnf writes "! message" on stderr.
 func (f *Factory) warnf(format string, args ...any) {
-	s := palette
+	s := palette()
 	lipgloss.Fprintln(f.IO.ErrOut, s.Warn.Render(styles.GlyphWarn+" "+fmt.Sprintf(format, args...)))
 }
 
 // printError writes an error and its next step on stderr.
 func (f *Factory) printError(err error) {
-	s := palette
+	s := palette()
 	lipgloss.Fprintln(f.IO.ErrOut, s.Err.Render(styles.GlyphErr+" Error:")+" "+err.Error())
 	if h := hintOf(err); h != "" {
 		lipgloss.Fprintln(f.IO.ErrOut, "  "+s.Muted.Render("→")+" "+h)

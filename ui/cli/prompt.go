@@ -68,7 +68,7 @@ func (f *Factory) confirmWrite(envName, action string) error {
 		return usageErrorf("%s needs confirmation: pass --yes to confirm without a prompt", action)
 	}
 	if envName == "prod" {
-		lipgloss.Fprintf(f.IO.ErrOut, "%s %s in PRODUCTION.\n", palette.ProdBadge.Render(" PROD "), action)
+		lipgloss.Fprintf(f.IO.ErrOut, "%s %s in PRODUCTION.\n", palette().ProdBadge.Render(" PROD "), action)
 		answer, err := f.readLine(`Type "prod" to continue: `)
 		if err != nil {
 			return err
