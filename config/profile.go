@@ -1,17 +1,9 @@
 package config
 
 import (
-	"encoding/json"
-	"errors"
 	"fmt"
-	"io/fs"
-	"os"
-	"path/filepath"
-	"reflect"
 	"sort"
 	"time"
-
-	"github.com/systembruker/systembruker/internal/atomicfile"
 )
 
 // DefaultProfile is the profile used when none is named.
@@ -23,6 +15,9 @@ type File struct {
 	Profiles      map[string]*Profile `json:"profiles,omitempty"`
 
 	path string
+	// base is the file as this process last read or wrote it: Save writes
+	// only what changed since, onto a fresh read (see file.go).
+	base []byte
 }
 
 // Profile is a vendor's set-up, one section per environment, so that the same
@@ -71,50 +66,6 @@ func ValidProfileName(name string) error {
 		return fmt.Errorf("profile name %q: use letters, digits, '.', '_' or '-' (at most 64, starting with a letter or digit)", name)
 	}
 	return nil
-}
-
-// Load reads config.json from dir. A missing file is an empty config.
-func Load(dir string) (*File, error) {
-	f := &File{path: filepath.Join(dir, "config.json")}
-	data, err := os.ReadFile(f.path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return f, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	if err := json.Unmarshal(data, f); err != nil {
-		return nil, fmt.Errorf("%s is not valid JSON (%v): fix or remove it", f.path, err)
-	}
-	return f, nil
-}
-
-// Path is where the file lives.
-func (f *File) Path() string { return f.path }
-
-// Save writes the file atomically with mode 0600. Sections that hold nothing
-// are left out: opening a profile creates them in memory, and they should
-// not turn into phantom profiles on disk.
-func (f *File) Save() error {
-	f.prune()
-	data, err := json.MarshalIndent(f, "", "  ")
-	if err != nil {
-		return err
-	}
-	return atomicfile.Write(f.path, append(data, '\n'), 0o600)
-}
-
-func (f *File) prune() {
-	for name, p := range f.Profiles {
-		for env, e := range p.Envs {
-			if e == nil || reflect.DeepEqual(*e, EnvProfile{}) {
-				delete(p.Envs, env)
-			}
-		}
-		if len(p.Envs) == 0 && p.Env == "" && name != f.ActiveProfile {
-			delete(f.Profiles, name)
-		}
-	}
 }
 
 // Profile returns the named profile, creating it in memory if it is new.
