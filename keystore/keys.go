@@ -1,6 +1,7 @@
 package keystore
 
 import (
+	"bytes"
 	"crypto"
 	"crypto/rand"
 	"crypto/rsa"
@@ -13,7 +14,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"strings"
 	"time"
 
 	jose "github.com/go-jose/go-jose/v4"
@@ -29,6 +29,8 @@ type record struct {
 	// decoding it on every Info cost a quarter of a millisecond in a cold
 	// process, on the path of the benchmarked token command.
 	JWK json.RawMessage `json:"jwk"`
+	// Pending marks a key whose secret is not (known to be) stored yet.
+	Pending bool `json:"pending,omitempty"`
 }
 
 // publicJWK decodes the record's public key.
@@ -137,9 +139,13 @@ func (s *Store) checkNew(name string) error {
 	return nil
 }
 
-// add stores a parsed key. The metadata is created first, exclusively, so
-// that two processes adding the same name cannot overwrite each other's
-// keychain item; if storing the secret fails the metadata is removed again.
+// add stores a parsed key. The metadata is created first, exclusively and
+// marked pending, so that two processes adding the same name cannot
+// overwrite each other's keychain item; then the secret is stored, and only
+// then is the mark removed. A process killed in between (a stalled keyring)
+// leaves a pending key, which every reader refuses as incomplete and
+// `keys delete` cleans up. If storing the secret fails, the metadata is
+// removed again.
 func (s *Store) add(name string, priv *rsa.PrivateKey, chain []*x509.Certificate, kid string) (Info, error) {
 	secret, err := encodeSecret(priv, chain)
 	if err != nil {
@@ -173,6 +179,7 @@ func (s *Store) add(name string, priv *rsa.PrivateKey, chain []*x509.Certificate
 			return Info{}, err
 		}
 	}
+	rec.Pending = true
 	meta, err := json.MarshalIndent(rec, "", "  ")
 	if err != nil {
 		return Info{}, err
@@ -185,6 +192,22 @@ func (s *Store) add(name string, priv *rsa.PrivateKey, chain []*x509.Certificate
 	}
 	if err := s.put(s.keySlot(name), rec.Storage, secret); err != nil {
 		os.Remove(s.metaPath(name))
+		return Info{}, err
+	}
+	if now, err := os.ReadFile(s.metaPath(name)); !bytes.Equal(now, append(meta, '\n')) {
+		// `keys delete` cleaned the half-stored key up while the keychain
+		// was slow (and the name may be in use again): do not bring it
+		// back. Our secret goes only if nobody has taken the name since.
+		if errors.Is(err, fs.ErrNotExist) {
+			s.remove(s.keySlot(name), rec.Storage)
+		}
+		return Info{}, fmt.Errorf("key %s was deleted while it was being stored: nothing was kept; store it again", name)
+	}
+	rec.Pending = false
+	if meta, err = json.MarshalIndent(rec, "", "  "); err != nil {
+		return Info{}, err
+	}
+	if err := writeFile(s.metaPath(name), append(meta, '\n')); err != nil {
 		return Info{}, err
 	}
 	return rec.Info, nil
@@ -237,35 +260,23 @@ func (s *Store) read(name string) (*record, error) {
 	return &rec, nil
 }
 
-// List returns every key's metadata, sorted by name. It reads no secrets and
-// never touches the keychain.
-func (s *Store) List() ([]Info, error) {
-	entries, err := os.ReadDir(s.dir)
-	if errors.Is(err, fs.ErrNotExist) {
-		return []Info{}, nil
-	}
+// usable reads a key's metadata and refuses a key that was not completely
+// stored.
+func (s *Store) usable(name string) (*record, error) {
+	rec, err := s.read(name)
 	if err != nil {
 		return nil, err
 	}
-	infos := []Info{}
-	for _, e := range entries {
-		name, ok := strings.CutSuffix(e.Name(), ".json")
-		if !ok || !e.Type().IsRegular() || ValidName(name) != nil {
-			continue
-		}
-		rec, err := s.read(name)
-		if err != nil {
-			return nil, err
-		}
-		infos = append(infos, rec.Info)
+	if rec.Pending {
+		return nil, &IncompleteError{Name: rec.Name}
 	}
-	slices.SortFunc(infos, func(a, b Info) int { return strings.Compare(a.Name, b.Name) })
-	return infos, nil
+	return rec, nil
 }
 
-// Info returns one key's metadata; an unknown name gives ErrNotFound.
+// Info returns one key's metadata; an unknown name gives ErrNotFound, a
+// key interrupted while being stored ErrIncomplete.
 func (s *Store) Info(name string) (Info, error) {
-	rec, err := s.read(name)
+	rec, err := s.usable(name)
 	if err != nil {
 		return Info{}, err
 	}
@@ -274,7 +285,7 @@ func (s *Store) Info(name string) (Info, error) {
 
 // Load reads a key's private part from the keychain or its age file.
 func (s *Store) Load(name string) (*Key, error) {
-	rec, err := s.read(name)
+	rec, err := s.usable(name)
 	if err != nil {
 		return nil, err
 	}
@@ -309,22 +320,9 @@ func where(st Storage) string {
 	}
 }
 
-// Delete removes a key's keychain items, files and metadata. The metadata goes
-// last, so a failed delete can be retried.
-func (s *Store) Delete(name string) error {
-	rec, err := s.read(name)
-	if err != nil {
-		return err
-	}
-	if err := s.remove(s.keySlot(rec.Name), rec.Storage); err != nil {
-		return fmt.Errorf("delete key %s: %w", rec.Name, err)
-	}
-	return removeFile(s.metaPath(rec.Name))
-}
-
 // SetExpiry records the expiry Maskinporten (Digdir) gave the key.
 func (s *Store) SetExpiry(name string, exp time.Time) error {
-	rec, err := s.read(name)
+	rec, err := s.usable(name)
 	if err != nil {
 		return err
 	}
@@ -341,7 +339,7 @@ func (s *Store) SetExpiry(name string, exp time.Time) error {
 // PublicJWK returns the key's public JWK (kty RSA, n, e, kid, alg RS256, use
 // sig, and x5c leaf first when it has a certificate). It reads metadata only.
 func (s *Store) PublicJWK(name string) (jose.JSONWebKey, error) {
-	rec, err := s.read(name)
+	rec, err := s.usable(name)
 	if err != nil {
 		return jose.JSONWebKey{}, err
 	}

@@ -56,6 +56,8 @@ type Info struct {
 	Storage     Storage    `json:"storage"`
 	Expires     *time.Time `json:"expires,omitempty"` // earliest of cert NotAfter and a recorded Maskinporten exp
 	Certificate *CertInfo  `json:"certificate,omitempty"`
+	// Problem is set, by List only, on a key that cannot be used.
+	Problem *Problem `json:"problem,omitempty"`
 }
 
 // Key is a loaded key pair.
