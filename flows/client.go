@@ -260,7 +260,9 @@ func (r *Runtime) ClientKeys(ctx context.Context, api *selfservice.API, id strin
 	}
 	byKID := map[string]keystore.Info{}
 	for _, in := range infos {
-		byKID[in.KID] = in
+		if in.Problem == nil {
+			byKID[in.KID] = in
+		}
 	}
 	out := make([]ClientKey, 0, len(set.Keys))
 	for _, k := range set.Keys {

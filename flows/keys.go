@@ -4,10 +4,13 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/go-jose/go-jose/v4"
 
+	"github.com/systembruker/systembruker/config"
 	"github.com/systembruker/systembruker/keystore"
 )
 
@@ -18,9 +21,48 @@ const ExpiryWarning = 30 * 24 * time.Hour
 // KeyStatus is a key as the user sees it in a list.
 type KeyStatus struct {
 	keystore.Info
+	KeyUses
 	InUse       bool `json:"in_use"`       // the active profile signs with it in this environment
 	ExpiresSoon bool `json:"expires_soon"` // within ExpiryWarning
 	Expired     bool `json:"expired"`
+}
+
+// KeyUses says where a key is in use. The keychain is shared by every
+// profile and environment, so that is anywhere: each profile section that
+// names it, and each unfinished rotation that involves it.
+type KeyUses struct {
+	Profiles  []config.KeyUse `json:"used_by,omitempty"`
+	Rotations []string        `json:"unfinished_rotations,omitempty"`
+}
+
+// Any reports whether the key is in use anywhere.
+func (u KeyUses) Any() bool { return len(u.Profiles)+len(u.Rotations) > 0 }
+
+// Prod reports whether production uses the key.
+func (u KeyUses) Prod() bool {
+	return config.UsesProd(u.Profiles) || slices.ContainsFunc(u.Rotations, func(s string) bool {
+		return strings.HasSuffix(s, " in "+config.Prod)
+	})
+}
+
+// Describe lists the uses in words, e.g. "profile acme in prod (signing
+// key), the unfinished key rotation of profile acme in test".
+func (u KeyUses) Describe() string {
+	var parts []string
+	for _, p := range u.Profiles {
+		parts = append(parts, p.String())
+	}
+	for _, r := range u.Rotations {
+		parts = append(parts, "the unfinished key rotation of "+r)
+	}
+	return strings.Join(parts, ", ")
+}
+
+// KeyUses says where the key is in use, as far as this command knows (the
+// profile file as it read it and the saved rotations).
+func (r *Runtime) KeyUses(name string) (KeyUses, error) {
+	rots, err := r.rotationsUsing(name)
+	return KeyUses{Profiles: r.Config.KeyUsers(name), Rotations: rots}, err
 }
 
 // DefaultKeyName proposes a name that says where the key belongs and when
@@ -75,7 +117,8 @@ func (r *Runtime) ImportKey(name string, format KeyFormat, path string, password
 	return keystore.Info{}, fmt.Errorf("unknown key format %q: use pem, jwk or p12", format)
 }
 
-// ListKeys returns every key with its use and expiry state.
+// ListKeys returns every key with its use and expiry state. Keys that
+// cannot be used are listed too, with their Problem.
 func (r *Runtime) ListKeys() ([]KeyStatus, error) {
 	infos, err := r.Keys.List()
 	if err != nil {
@@ -84,18 +127,23 @@ func (r *Runtime) ListKeys() ([]KeyStatus, error) {
 	now := r.Now()
 	out := make([]KeyStatus, 0, len(infos))
 	for _, in := range infos {
-		out = append(out, r.keyStatus(in, now))
+		ks, err := r.keyStatus(in, now)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, ks)
 	}
 	return out, nil
 }
 
-func (r *Runtime) keyStatus(in keystore.Info, now time.Time) KeyStatus {
-	ks := KeyStatus{Info: in, InUse: in.Name == r.Facts.KeyName || in.Name == r.Facts.AdminKey}
+func (r *Runtime) keyStatus(in keystore.Info, now time.Time) (KeyStatus, error) {
+	uses, err := r.KeyUses(in.Name)
+	ks := KeyStatus{Info: in, KeyUses: uses, InUse: in.Name == r.Facts.KeyName || in.Name == r.Facts.AdminKey}
 	if in.Expires != nil {
 		ks.Expired = !now.Before(*in.Expires)
 		ks.ExpiresSoon = !ks.Expired && in.Expires.Sub(now) < ExpiryWarning
 	}
-	return ks
+	return ks, err
 }
 
 // ExpiringKeys lists the keys in use that have expired or expire soon: the
@@ -114,40 +162,45 @@ func (r *Runtime) ExpiringKeys() ([]KeyStatus, error) {
 	return out, nil
 }
 
-// KeyInUseError refuses to delete a key that the profile signs with.
-type KeyInUseError struct{ Name, Env string }
+// KeyInUseError refuses to delete a key in use without --force or its
+// name typed.
+type KeyInUseError struct {
+	Name string
+	Uses KeyUses
+}
 
 func (e *KeyInUseError) Error() string {
-	return fmt.Sprintf("key %q is in use by this profile in %s", e.Name, e.Env)
+	return fmt.Sprintf("key %s is in use: by %s", e.Name, e.Uses.Describe())
 }
 
 // Hint is the next step.
 func (e *KeyInUseError) Hint() string {
-	return "rotate it first (`systembruker keys rotate`), or delete with --force if the client no longer uses it"
+	return "to replace it, rotate it (`systembruker keys rotate`); to delete it anyway, type its name when asked " +
+		"on a terminal, or pass --force"
 }
 
-// DeleteKey removes a key from the keystore. A key the profile uses is kept
-// unless force is set, because deleting it breaks token fetching.
+// DeleteKey removes a key from the keystore and every profile section that
+// names it. A key in use anywhere is kept unless force is set, because
+// deleting it breaks token fetching there. The check and the delete happen
+// under the profile file's lock, on its current content, so a command that
+// starts using the key meanwhile is either seen or refused.
 func (r *Runtime) DeleteKey(name string, force bool) error {
-	if !force && (name == r.Facts.KeyName || name == r.Facts.AdminKey) {
-		return &KeyInUseError{Name: name, Env: r.Env.Name}
-	}
-	if err := r.Keys.Delete(name); err != nil {
+	rots, err := r.rotationsUsing(name)
+	if err != nil {
 		return err
 	}
-	changed := false
-	if r.Facts.KeyName == name {
-		r.Facts.KeyName, r.Facts.KID, r.Facts.KeyExpires = "", "", nil
-		changed = true
-	}
-	if r.Facts.AdminKey == name {
-		r.Facts.AdminKey = ""
-		changed = true
-	}
-	if changed {
-		return r.SaveProfile()
-	}
-	return nil
+	return r.Config.SaveChecked(func(_, merged *config.File) error {
+		uses := KeyUses{Profiles: merged.KeyUsers(name), Rotations: rots}
+		if uses.Any() && !force {
+			return &KeyInUseError{Name: name, Uses: uses}
+		}
+		if err := r.Keys.Delete(name); err != nil {
+			return err
+		}
+		merged.ForgetKey(name)
+		r.Config.ForgetKey(name) // and in memory, for what this command shows next
+		return nil
+	})
 }
 
 // PublicJWKS returns the public half of a key as a JWKS, ready to paste into

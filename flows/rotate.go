@@ -2,16 +2,13 @@ package flows
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/systembruker/systembruker/api/selfservice"
-	"github.com/systembruker/systembruker/internal/atomicfile"
 	"github.com/systembruker/systembruker/keystore"
 )
 
@@ -92,39 +89,15 @@ type Rotation struct {
 // token with the new key".
 func (st *Rotation) NextStep() string { return st.Step.next() }
 
-func (r *Runtime) rotationPath() string {
-	return filepath.Join(r.Dirs.State, fmt.Sprintf("rotation-%s-%s.json", r.ProfileName, r.Env.Name))
-}
-
-// PendingRotation returns an unfinished rotation of this profile and
-// environment, or nil.
-func (r *Runtime) PendingRotation() (*Rotation, error) {
-	data, err := os.ReadFile(r.rotationPath())
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	var st Rotation
-	if err := json.Unmarshal(data, &st); err != nil {
-		return nil, fmt.Errorf("%s is damaged (%v): check `systembruker client keys list` and the profile, then remove the file", r.rotationPath(), err)
-	}
-	return &st, nil
-}
-
-func (r *Runtime) saveRotation(st *Rotation) error {
-	data, err := json.MarshalIndent(st, "", "  ")
-	if err != nil {
-		return err
-	}
-	return atomicfile.Write(r.rotationPath(), append(data, '\n'), 0o600)
-}
-
 // RotateKey rotates the key of a client, or finishes the rotation an
 // earlier run left unfinished. On failure the error is a *RotationError
 // that says where it stopped and which key still works.
 func (r *Runtime) RotateKey(ctx context.Context, api *selfservice.API, o RotateOptions) (*Rotation, error) {
+	release, err := r.lockRotation()
+	if err != nil {
+		return nil, err
+	}
+	defer release()
 	st, err := r.PendingRotation()
 	if err != nil {
 		return nil, err
@@ -135,6 +108,9 @@ func (r *Runtime) RotateKey(ctx context.Context, api *selfservice.API, o RotateO
 				msg:  fmt.Sprintf("a key rotation of client %s is not finished", st.ClientID),
 				hint: "run `systembruker keys rotate` without --client-id to finish it first",
 			}
+		}
+		if err := r.checkResumed(st); err != nil {
+			return nil, err
 		}
 		st.Resumed = true
 		o.Progress.say("Resuming the key rotation of client %s begun %s: next step is %s.",
@@ -209,6 +185,13 @@ func (r *Runtime) rotateStep(ctx context.Context, api *selfservice.API, st *Rota
 	switch st.Step {
 	case stepPlanned:
 		info, err := r.Keys.Info(st.NewKey)
+		if errors.Is(err, keystore.ErrIncomplete) {
+			// A run killed while storing it: nothing uses it yet.
+			if err := r.Keys.Delete(st.NewKey); err != nil {
+				return err
+			}
+			p.say("Removed the half-stored key %s left by the interrupted run.", st.NewKey)
+		}
 		if err != nil {
 			// Not there yet (or unreadable: Generate then says why).
 			if info, err = r.Keys.Generate(st.NewKey, st.Bits); err != nil {
@@ -251,6 +234,9 @@ func (r *Runtime) rotateStep(ctx context.Context, api *selfservice.API, st *Rota
 		p.say("The profile now signs with key %s.", st.NewKey)
 		st.Step = stepSwitched
 	case stepSwitched:
+		if err := r.checkNewKeyRegistered(ctx, api, st); err != nil {
+			return err
+		}
 		_, err := api.RemoveKey(ctx, st.ClientID, st.OldKID)
 		if err != nil && !errors.Is(err, selfservice.ErrKeyNotFound) {
 			return adminErr(r, err)
@@ -260,11 +246,8 @@ func (r *Runtime) rotateStep(ctx context.Context, api *selfservice.API, st *Rota
 	case stepRemoved:
 		if st.KeepOld {
 			p.say("Kept the old key %s in the keystore (--keep-old).", st.OldKey)
-		} else {
-			if err := r.Keys.Delete(st.OldKey); err != nil && !errors.Is(err, keystore.ErrNotFound) {
-				return err
-			}
-			p.say("Deleted the old key %s from the keystore.", st.OldKey)
+		} else if err := r.deleteOldKey(st, p); err != nil {
+			return err
 		}
 		st.Step = stepDone
 	default:

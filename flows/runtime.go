@@ -97,8 +97,34 @@ func Open(o Options) (*Runtime, error) {
 	}, nil
 }
 
-// SaveProfile writes the profile file atomically.
-func (r *Runtime) SaveProfile() error { return r.Config.Save() }
+// SaveProfile writes this command's changes to the profile file, under its
+// lock and onto a fresh read, so that commands running at the same time
+// lose nothing (see config.File.Save). A key the save newly names must
+// still be in the keystore: another command may have deleted it since this
+// one looked (a rotation deletes its old key under the same lock).
+func (r *Runtime) SaveProfile() error {
+	return r.Config.SaveChecked(func(current, merged *config.File) error {
+		was := section(current, r.ProfileName, r.Env.Name)
+		now := section(merged, r.ProfileName, r.Env.Name)
+		for _, k := range [][2]string{{now.KeyName, was.KeyName}, {now.AdminKey, was.AdminKey}} {
+			if k[0] == "" || k[0] == k[1] {
+				continue
+			}
+			if _, err := r.Keys.Info(k[0]); err != nil {
+				return fmt.Errorf("the profile was not saved: %w", err)
+			}
+		}
+		return nil
+	})
+}
+
+// section is a profile's section for an environment, or an empty one.
+func section(f *config.File, profile, env string) config.EnvProfile {
+	if p := f.Profiles[profile]; p != nil && p.Envs[env] != nil {
+		return *p.Envs[env]
+	}
+	return config.EnvProfile{}
+}
 
 // Connect makes the environment's URLs reachable: in the sandbox it starts
 // the embedded simulator (state in the data folder) and fills in the URLs it

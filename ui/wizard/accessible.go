@@ -303,7 +303,7 @@ func (p *plain) deleteKey(ctx context.Context, keys []flows.KeyStatus) error {
 		p.println("Kept key " + k.Name + ".")
 		return nil
 	}
-	if err := p.rt.DeleteKey(k.Name, k.InUse); err != nil {
+	if err := p.rt.DeleteKey(k.Name, typedDelete(p.rt, k)); err != nil {
 		p.fail("Could not delete the key", err)
 		return nil
 	}

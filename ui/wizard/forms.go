@@ -96,9 +96,10 @@ func (a *deleteAnswers) confirmed(typed bool, name string) bool {
 }
 
 // typedDelete is true when deleting must be confirmed by typing the key's
-// name: a key in use (deleting it breaks token fetching) or any key in prod.
+// name: a key in use anywhere (deleting it breaks token fetching there) or
+// any key in prod. Typing it is what lets DeleteKey delete a key in use.
 func typedDelete(rt *flows.Runtime, k flows.KeyStatus) bool {
-	return k.InUse || rt.Env.IsProd()
+	return k.InUse || k.KeyUses.Any() || rt.Env.IsProd()
 }
 
 // deleteGroups asks for the confirmation. In the full-screen UI a wrong

@@ -43,7 +43,7 @@ func (d *keyDelete) Update(msg tea.Msg) (screen, tea.Cmd) {
 	if !d.ans.confirmed(typedDelete(d.c.rt, d.key), d.key.Name) {
 		return d, d.c.pop("Kept key "+d.key.Name+".", d.key.Name)
 	}
-	rt, name, force := d.c.rt, d.key.Name, d.key.InUse
+	rt, name, force := d.c.rt, d.key.Name, typedDelete(d.c.rt, d.key)
 	return d, d.task.start("Deleting key "+name, func() tea.Msg {
 		return deletedMsg{rt.DeleteKey(name, force)}
 	})
