@@ -73,7 +73,7 @@ func (s *Store) listed(name string) Info {
 	switch {
 	case err != nil:
 		return Info{Name: name, Problem: &Problem{Kind: ProblemDamaged, File: s.metaPath(name), Detail: err.Error(),
-			Fix: fmt.Sprintf("restore %s from a backup, or remove the key with `%s`", s.metaPath(name), fix)}}
+			Fix: fmt.Sprintf("remove it with `%s`, or restore the file from a backup", fix)}}
 	case rec.Pending:
 		ie := &IncompleteError{Name: rec.Name}
 		rec.Info.Problem = &Problem{Kind: ProblemIncomplete, File: s.metaPath(name), Detail: ie.Error(), Fix: ie.Hint()}

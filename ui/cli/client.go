@@ -354,6 +354,7 @@ work; the proof retries for a while, and the client stays recorded either way.`,
 			if err != nil {
 				return err
 			}
+			f.warnPendingRotation(rt)
 			res, err := rt.UseClient(cmd.Context(), flows.UseClientRequest{
 				ClientID: args[0], KeyName: o.Key, Scopes: splitScopes(o.Scopes), X5C: o.X5C, Progress: f.progress,
 			})

@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strings"
-	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
@@ -244,74 +242,6 @@ func (e *wrongPasswordError) Hint() string {
 	return "check the password that came with the certificate and try again"
 }
 
-type keysListOptions struct{ JSON bool }
-
-func newKeysListCmd(f *Factory) *cobra.Command {
-	var o keysListOptions
-	cmd := &cobra.Command{
-		Use:   "list",
-		Short: "List keys with their kid, size, storage and expiry",
-		Args:  cobra.NoArgs,
-		RunE:  func(cmd *cobra.Command, args []string) error { return runKeysList(f, o) },
-	}
-	cmd.Flags().BoolVar(&o.JSON, "json", false, "print the list as JSON on stdout")
-	return cmd
-}
-
-func runKeysList(f *Factory, o keysListOptions) error {
-	rt, err := f.Runtime()
-	if err != nil {
-		return err
-	}
-	keys, err := rt.ListKeys()
-	if err != nil {
-		return err
-	}
-	if o.JSON {
-		return printJSON(f.IO.Out, keys)
-	}
-	if len(keys) == 0 {
-		f.infof("No keys yet: create one with `systembruker keys generate`, or bring one with `systembruker keys import`.")
-		return nil
-	}
-	tw := tabwriter.NewWriter(f.IO.Out, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "NAME\tKID\tBITS\tCREATED\tSTORED IN\tEXPIRES\tSTATUS")
-	for _, k := range keys {
-		expires := "-"
-		if k.Expires != nil {
-			expires = k.Expires.UTC().Format("2006-01-02")
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\t%s\t%s\n", k.Name, k.KID, k.Bits,
-			k.Created.UTC().Format("2006-01-02"), k.Storage, expires, keyStatus(k))
-	}
-	if err := tw.Flush(); err != nil {
-		return err
-	}
-	for _, k := range keys {
-		if k.InUse && (k.Expired || k.ExpiresSoon) {
-			f.warnf("Key %s, used by this profile, %s: rotate it with `systembruker keys rotate`", k.Name, keyStatus(k))
-		}
-	}
-	return nil
-}
-
-func keyStatus(k flows.KeyStatus) string {
-	var s []string
-	if k.InUse {
-		s = append(s, "in use")
-	}
-	switch {
-	case k.Expired:
-		s = append(s, "expired")
-	case k.ExpiresSoon:
-		s = append(s, "expires soon")
-	}
-	if len(s) == 0 {
-		return "-"
-	}
-	return strings.Join(s, ", ")
-}
-
 type keysPublicOptions struct {
 	Name string
 	JWKS bool
@@ -352,48 +282,6 @@ func runKeysPublic(f *Factory, o keysPublicOptions) error {
 		return err
 	}
 	return printJSON(f.IO.Out, jwk)
-}
-
-type keysDeleteOptions struct {
-	Name  string
-	Force bool
-}
-
-func newKeysDeleteCmd(f *Factory) *cobra.Command {
-	var o keysDeleteOptions
-	cmd := &cobra.Command{
-		Use:   "delete NAME",
-		Short: "Delete a key: its private key, encrypted files and metadata",
-		Long: `Delete a key for good: its keychain items, encrypted files and metadata.
-A key the profile signs with is kept unless --force is given. Asks first;
---yes confirms without asking.`,
-		Args: keysNameArg,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			o.Name = args[0]
-			return runKeysDelete(f, o)
-		},
-	}
-	cmd.Flags().BoolVar(&o.Force, "force", false, "delete even if this profile signs with the key")
-	return cmd
-}
-
-func runKeysDelete(f *Factory, o keysDeleteOptions) error {
-	rt, err := f.Runtime()
-	if err != nil {
-		return err
-	}
-	// Check first, so nobody is asked to confirm deleting nothing.
-	if _, err := rt.Keys.Info(o.Name); err != nil {
-		return err
-	}
-	if err := f.confirmWrite("", fmt.Sprintf("Delete key %s for good", o.Name)); err != nil {
-		return err
-	}
-	if err := rt.DeleteKey(o.Name, o.Force); err != nil {
-		return err
-	}
-	f.successf("Deleted key %s", o.Name)
-	return nil
 }
 
 // keysNameArg requires exactly one argument, the key name, with a message

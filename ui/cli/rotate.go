@@ -10,6 +10,7 @@ type keysRotateOptions struct {
 	ClientID string
 	Bits     int
 	KeepOld  bool
+	Abandon  bool
 	JSON     bool
 	Admin    adminFlags
 }
@@ -33,7 +34,10 @@ func newKeysRotateCmd(f *Factory) *cobra.Command {
 
 Each finished step is saved. If anything fails, the client still works with
 one of the keys, and running the command again finishes the rotation from
-where it stopped.`,
+where it stopped. A resumed rotation first checks that the profile still
+uses the client and key it expects; if a command since (such as
+` + "`client use --key`" + `) changed them, it stops and removes nothing, and
+--abandon forgets the saved rotation (deleting no key).`,
 		Example: "  systembruker keys rotate --yes\n  systembruker --env prod keys rotate --bits 3072",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -46,6 +50,9 @@ where it stopped.`,
 			rt, err := f.Runtime()
 			if err != nil {
 				return err
+			}
+			if o.Abandon {
+				return abandonRotation(f, rt)
 			}
 			pending, err := rt.PendingRotation()
 			if err != nil {
@@ -80,9 +87,24 @@ where it stopped.`,
 	fl.StringVar(&o.ClientID, "client-id", "", "client whose key to rotate (default: the profile's)")
 	fl.IntVar(&o.Bits, "bits", 2048, "size of the new key: 2048, 3072 or 4096")
 	fl.BoolVar(&o.KeepOld, "keep-old", false, "keep the old private key in the keystore")
+	fl.BoolVar(&o.Abandon, "abandon", false, "forget an unfinished rotation; no key is removed from the keystore or the client")
 	fl.BoolVar(&o.JSON, "json", false, "print the finished rotation (client, old and new key and kid) as JSON on stdout")
 	o.Admin.register(cmd)
 	return cmd
+}
+
+func abandonRotation(f *Factory, rt *flows.Runtime) error {
+	st, err := rt.AbandonRotation()
+	if err != nil {
+		return err
+	}
+	if st == nil {
+		f.infof("No unfinished key rotation of profile %s in %s.", rt.ProfileName, rt.Env.Name)
+		return nil
+	}
+	f.successf("Forgot the key rotation of client %s (key %s to %s); no key was removed from the keystore or the client",
+		st.ClientID, st.OldKey, st.NewKey)
+	return nil
 }
 
 func keptText(kept bool) string {
@@ -111,10 +133,19 @@ func (f *Factory) warnExpiringKeys(rt *flows.Runtime) {
 		if !k.InUse {
 			continue
 		}
-		when := "expires " + k.Expires.UTC().Format("2006-01-02")
-		if k.Expired {
-			when = "expired " + k.Expires.UTC().Format("2006-01-02")
-		}
-		f.warnf("Key %s, used by this profile in %s, %s: rotate it with `systembruker keys rotate`", k.Name, rt.Env.Name, when)
+		f.warnf("Key %s, used by this profile in %s, %s: rotate it with `systembruker keys rotate`", k.Name, rt.Env.Name, expiryText(k))
 	}
+}
+
+// warnPendingRotation names an unfinished rotation before a command that
+// changes the profile's client or key: afterwards the rotation will stop
+// rather than go on.
+func (f *Factory) warnPendingRotation(rt *flows.Runtime) {
+	st, err := rt.PendingRotation()
+	if err != nil || st == nil {
+		return
+	}
+	f.warnf("A key rotation of client %s (key %s to %s) is unfinished, next step %s. If this changes the "+
+		"profile's client or key, `systembruker keys rotate` will stop without removing anything; "+
+		"`systembruker keys rotate --abandon` then forgets it.", st.ClientID, st.OldKey, st.NewKey, st.NextStep())
 }
