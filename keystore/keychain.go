@@ -59,6 +59,15 @@ type UnavailableError struct {
 func (e *UnavailableError) Error() string { return e.Reason + ". " + e.Fix }
 func (e *UnavailableError) Unwrap() error { return e.Err }
 
+// unlockHint says how to unlock a locked gnome-keyring. WHY this recipe:
+// `gnome-keyring-daemon --unlock` alone starts a second daemon and leaves
+// the running one locked; --replace takes over from it with the login
+// keyring unlocked. The password goes in on stdin without echo and without
+// a newline, which --unlock would take as part of it.
+const unlockHint = "log in to the desktop session; headless, run " +
+	"`read -rs PW && printf %s \"$PW\" | gnome-keyring-daemon --replace --daemonize --unlock >/dev/null; unset PW` " +
+	"and type the keyring password"
+
 const fileStoreHint = "use the encrypted file store: --keystore file (passphrase from prompt or SYSTEMBRUKER_PASSPHRASE)"
 
 func errNoBus() error {
@@ -154,7 +163,7 @@ func (s *Store) kcCall(f func(keychain) error) error {
 	case <-timer.C:
 		return &UnavailableError{
 			Reason: fmt.Sprintf("the OS keychain did not answer within %s (it may be locked and waiting for a password prompt)", s.timeout),
-			Fix:    "Unlock it (log in to the desktop session, or answer the prompt) and try again, or " + fileStoreHint,
+			Fix:    "Unlock it (answer the prompt, or " + unlockHint + ") and try again, or " + fileStoreHint,
 		}
 	}
 }
@@ -187,9 +196,8 @@ func classify(err error) error {
 	case strings.Contains(msg, "failed to unlock correct collection"):
 		return &UnavailableError{
 			Reason: "the OS keychain is locked and could not be unlocked (no password prompt is available)",
-			Fix: "Unlock it (log in to the desktop session; headless: `gnome-keyring-daemon --unlock --components=secrets` " +
-				"and type the keyring password) or " + fileStoreHint,
-			Err: err,
+			Fix:    "Unlock it (" + unlockHint + ") or " + fileStoreHint,
+			Err:    err,
 		}
 	case strings.Contains(msg, "org.freedesktop.secrets") || strings.Contains(msg, "ServiceUnknown"):
 		return &UnavailableError{

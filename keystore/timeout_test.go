@@ -84,6 +84,12 @@ func TestClassify(t *testing.T) {
 			t.Errorf("classify(%v) does not wrap the original error", tt.err)
 		}
 	}
+	// The locked-keyring fix must unlock the running daemon: a bare
+	// `gnome-keyring-daemon --unlock` starts a second one instead.
+	locked := classify(errors.New("failed to unlock correct collection '/org/freedesktop/secrets/aliases/default'")).Error()
+	if !strings.Contains(locked, "gnome-keyring-daemon --replace --daemonize --unlock") {
+		t.Errorf("locked-keyring fix %q does not replace the running daemon with an unlocked one", locked)
+	}
 	if err := classify(keyring.ErrNotFound); err != errKeychainMissing {
 		t.Errorf("classify(ErrNotFound) = %v", err)
 	}
