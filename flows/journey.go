@@ -62,7 +62,10 @@ func (r *Runtime) keysStep() Step {
 	case len(all) > 0:
 		s.State, s.Detail = StateDone, plural(len(all), "key", "keys")+" in the keystore"
 		for _, k := range all {
-			if k.InUse && (k.Expired || k.ExpiresSoon) {
+			switch {
+			case k.Problem != nil:
+				s.State, s.Detail, s.Command = StateWarn, "key "+k.Name+" is "+k.Problem.Kind, "systembruker keys delete "+k.Name
+			case k.InUse && (k.Expired || k.ExpiresSoon):
 				s.State, s.Detail = StateWarn, "key "+k.Name+" expires soon: rotate it"
 			}
 		}

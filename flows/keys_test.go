@@ -4,6 +4,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/systembruker/systembruker/config"
 	"github.com/systembruker/systembruker/keystore"
@@ -60,5 +61,19 @@ func TestSaveProfileRefusesAKeyDeletedMeanwhile(t *testing.T) {
 	}
 	if got := h.open().Facts.KeyName; got != "" {
 		t.Errorf("profile key = %q after the refused save", got)
+	}
+}
+
+// A half-stored key is not counted as a usable key in the journey: the
+// keys step warns about it with the command that cleans it up.
+func TestJourneyNamesAHalfStoredKey(t *testing.T) {
+	rt := journeyRuntime(t, time.Date(2026, 3, 2, 9, 30, 0, 0, time.UTC))
+	if _, err := rt.Keys.Generate("half", 2048); err != nil {
+		t.Fatal(err)
+	}
+	markPending(t, rt.Keys, "half")
+	got := rt.Journey()[0]
+	if got.State != StateWarn || got.Detail != "key half is incomplete" || got.Command != "systembruker keys delete half" {
+		t.Errorf("keys step = %+v", got)
 	}
 }
