@@ -111,3 +111,29 @@ func TestKeysDeleteConfirmation(t *testing.T) {
 		})
 	}
 }
+
+// An unfinished rotation is named where it matters: keys delete counts it
+// as a use of its keys, and client use warns that the rotation will stop
+// (before anything else: here it then stops at the unknown key, offline).
+func TestUnfinishedRotationIsNamed(t *testing.T) {
+	c := newKeysCLI(t)
+	c.mustRun("", "keys", "generate", "--name", "k")
+	state := filepath.Join(c.dirs.State, "rotation-default-test.json")
+	if err := os.MkdirAll(c.dirs.State, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	rot := `{"client_id": "0f2c5d1e-1eba-1bf2-59ed-1c4af065f30e", "old_key": "k", "old_kid": "x",
+		"new_key": "n", "step": "switched", "started": "2026-03-02T09:30:00Z"}`
+	if err := os.WriteFile(state, []byte(rot), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, _, errOut := c.run("", "keys", "delete", "k", "--yes")
+	if code != ExitError || !strings.Contains(errOut, "the unfinished key rotation of profile default in test") || !c.keyExists("k") {
+		t.Errorf("keys delete of a key in an unfinished rotation: exit %d\n%s", code, errOut)
+	}
+	_, _, errOut = c.run("", "--env", "test", "client", "use", "0f2c5d1e-1eba-1bf2-59ed-1c4af065f30e", "--key", "nope")
+	if !strings.Contains(errOut, "key rotation of client 0f2c5d1e-1eba-1bf2-59ed-1c4af065f30e (key k to n) is unfinished") ||
+		!strings.Contains(errOut, "keys rotate --abandon") {
+		t.Errorf("client use did not name the unfinished rotation:\n%s", errOut)
+	}
+}
