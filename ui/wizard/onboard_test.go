@@ -218,6 +218,10 @@ func TestOnboardSandboxPlaysPortal(t *testing.T) {
 // accepted with "prod" typed out; anything else is refused in place.
 func TestOnboardProdNeedsTypedConfirmation(t *testing.T) {
 	rt := newRuntime(t, "prod")
+	// A profile saves only keys that are in the keystore.
+	if _, err := rt.Keys.Generate("admin", 2048); err != nil {
+		t.Fatal(err)
+	}
 	rt.Facts.AdminClientID, rt.Facts.AdminKey = "d1427568-1eba-1bf2-59ed-1c4af065f30e", "admin"
 	d := start(t, rt)
 	d.waitFor("Your journey")
