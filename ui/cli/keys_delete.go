@@ -37,7 +37,7 @@ or --yes.`,
 			return runKeysDelete(f, o)
 		},
 	}
-	cmd.Flags().BoolVar(&o.Force, "force", false, "delete even if a profile, environment or rotation uses the key")
+	cmd.Flags().BoolVar(&o.Force, "force", false, "delete a key in use without typing its name")
 	return cmd
 }
 

@@ -87,7 +87,7 @@ uses the client and key it expects; if a command since (such as
 	fl.StringVar(&o.ClientID, "client-id", "", "client whose key to rotate (default: the profile's)")
 	fl.IntVar(&o.Bits, "bits", 2048, "size of the new key: 2048, 3072 or 4096")
 	fl.BoolVar(&o.KeepOld, "keep-old", false, "keep the old private key in the keystore")
-	fl.BoolVar(&o.Abandon, "abandon", false, "forget an unfinished rotation; no key is removed from the keystore or the client")
+	fl.BoolVar(&o.Abandon, "abandon", false, "forget an unfinished rotation (removes no key)")
 	fl.BoolVar(&o.JSON, "json", false, "print the finished rotation (client, old and new key and kid) as JSON on stdout")
 	o.Admin.register(cmd)
 	return cmd
