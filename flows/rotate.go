@@ -79,8 +79,11 @@ type Rotation struct {
 	NewExpires *time.Time `json:"new_expires,omitempty"`
 	Bits       int        `json:"bits,omitempty"`
 	KeepOld    bool       `json:"keep_old,omitempty"`
-	Step       rotateStep `json:"step"`
-	Started    time.Time  `json:"started"`
+	// OldKeyUsedBy says who still uses the old key, when it was kept in
+	// the keystore for that reason.
+	OldKeyUsedBy string     `json:"old_key_used_by,omitempty"`
+	Step         rotateStep `json:"step"`
+	Started      time.Time  `json:"started"`
 	// Resumed is set when this run finished a rotation an earlier one began.
 	Resumed bool `json:"resumed,omitempty"`
 }

@@ -98,6 +98,9 @@ func TestRotateKeepsAnOldKeyUsedElsewhere(t *testing.T) {
 	if !strings.Contains(said.joined(), "Kept the old key A in the keystore: it is still used by profile default in prod (admin key)") {
 		t.Errorf("progress did not say why A was kept: %q", said.joined())
 	}
+	if done.OldKeyUsedBy != "profile default in prod (admin key)" {
+		t.Errorf("rotation result: old key used by %q", done.OldKeyUsedBy)
+	}
 	if h.open().Facts.KeyName != done.NewKey {
 		t.Errorf("profile key = %s, want %s", h.open().Facts.KeyName, done.NewKey)
 	}

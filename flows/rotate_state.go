@@ -217,7 +217,8 @@ func (r *Runtime) deleteOldKey(st *Rotation, p Progress) error {
 	case err != nil:
 		return err
 	case kept.Any():
-		p.say("Kept the old key %s in the keystore: it is still used by %s.", st.OldKey, kept.Describe())
+		st.OldKeyUsedBy = kept.Describe()
+		p.say("Kept the old key %s in the keystore: it is still used by %s.", st.OldKey, st.OldKeyUsedBy)
 	default:
 		p.say("Deleted the old key %s from the keystore.", st.OldKey)
 	}

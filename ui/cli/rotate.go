@@ -79,7 +79,7 @@ uses the client and key it expects; if a command since (such as
 				return printJSON(f.IO.Out, res)
 			}
 			f.successf("Client %s now uses key %s (kid %s); the old key %s is gone from the client%s",
-				res.ClientID, res.NewKey, res.NewKID, res.OldKey, keptText(res.KeepOld))
+				res.ClientID, res.NewKey, res.NewKID, res.OldKey, keptText(res))
 			return nil
 		},
 	}
@@ -107,9 +107,12 @@ func abandonRotation(f *Factory, rt *flows.Runtime) error {
 	return nil
 }
 
-func keptText(kept bool) string {
-	if kept {
+func keptText(res *flows.Rotation) string {
+	switch {
+	case res.KeepOld:
 		return " (kept in the keystore)"
+	case res.OldKeyUsedBy != "":
+		return " (kept in the keystore: still used by " + res.OldKeyUsedBy + ")"
 	}
 	return " and from the keystore"
 }
