@@ -11,7 +11,7 @@ import (
 	"net/url"
 	"strings"
 
-	"github.com/systembruker/systembruker/api/internal/redact"
+	"github.com/systembruker/systembruker/internal/redact"
 )
 
 // ExchangePath is where Altinn exchanges a Maskinporten token for its own.

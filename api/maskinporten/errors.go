@@ -9,7 +9,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/systembruker/systembruker/api/internal/redact"
+	"github.com/systembruker/systembruker/internal/redact"
 	"github.com/systembruker/systembruker/orgno"
 )
 

@@ -6,7 +6,7 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/systembruker/systembruker/api/internal/redact"
+	"github.com/systembruker/systembruker/internal/redact"
 )
 
 // Error is a refusal from the self-service API. Error() is one line for
