@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/systembruker/systembruker/api/maskinporten"
 	"github.com/systembruker/systembruker/api/selfservice"
 	"github.com/systembruker/systembruker/keystore"
 )
@@ -35,6 +36,15 @@ func (s ClientSpec) Proposal() selfservice.Client {
 func (r *Runtime) checkSpec(s ClientSpec) error {
 	if strings.TrimSpace(s.Name) == "" {
 		return errors.New("the client needs a name: give it with --name (Digdir shows it as the display name)")
+	}
+	if err := checkText("the client name", s.Name, MaxNameLen); err != nil {
+		return err
+	}
+	if err := checkText("the client description", s.Description, MaxDescriptionLen); err != nil {
+		return err
+	}
+	if err := maskinporten.CheckScopes(s.Scopes); err != nil {
+		return err
 	}
 	if s.KeyName != "" {
 		if _, err := r.Keys.Info(s.KeyName); err != nil {

@@ -3,7 +3,6 @@ package flows
 import (
 	"errors"
 	"fmt"
-	"os"
 	"slices"
 	"strings"
 	"time"
@@ -11,6 +10,7 @@ import (
 	"github.com/go-jose/go-jose/v4"
 
 	"github.com/systembruker/systembruker/config"
+	"github.com/systembruker/systembruker/internal/readlimit"
 	"github.com/systembruker/systembruker/keystore"
 )
 
@@ -96,9 +96,16 @@ const (
 	FormatP12 KeyFormat = "p12"
 )
 
+// MaxKeyFile bounds a key file: a PEM, JWK or .p12 with its chain is a few
+// kB, so anything past 1 MiB is the wrong file (or /dev/zero).
+const MaxKeyFile = 1 << 20
+
 // ImportKey reads a key file and stores it. password is for .p12 only.
 func (r *Runtime) ImportKey(name string, format KeyFormat, path string, password string) (keystore.Info, error) {
-	data, err := os.ReadFile(path)
+	data, err := readlimit.File(path, MaxKeyFile, "the key file")
+	if errors.Is(err, readlimit.ErrTooLarge) {
+		return keystore.Info{}, fmt.Errorf("%s: %w: a PEM, JWK or .p12 is a few kB; check the file name", path, err)
+	}
 	if err != nil {
 		return keystore.Info{}, fmt.Errorf("read %s: %w", path, err)
 	}

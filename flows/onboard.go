@@ -67,8 +67,12 @@ func (r *Runtime) SetOrg(number, name string) error {
 	if err != nil {
 		return err
 	}
+	name = strings.TrimSpace(name)
+	if err := checkText("the organisation name", name, MaxNameLen); err != nil {
+		return err
+	}
 	r.Facts.OrgNo = n
-	if name = strings.TrimSpace(name); name != "" {
+	if name != "" {
 		r.Facts.OrgName = name
 	}
 	return r.SaveProfile()

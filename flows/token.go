@@ -142,6 +142,15 @@ func (r *Runtime) newTokenJob(req TokenRequest) (*tokenJob, error) {
 	if err != nil {
 		return nil, err
 	}
+	// The grant's fields are checked before anything else is touched: a
+	// token pasted as client id or an absurd scope is refused here, locally.
+	g := maskinporten.Grant{
+		Audience: r.Env.Issuer, ClientID: req.ClientID, Scopes: req.Scopes, Resource: req.Resource,
+		SystemUserOrg: req.SystemUserOrg, ExternalRef: req.ExternalRef,
+	}
+	if err := g.Validate(); err != nil {
+		return nil, &InputError{err.Error()}
+	}
 	info, err := r.Keys.Info(req.KeyName)
 	if errors.Is(err, keystore.ErrNotFound) {
 		return nil, inputErrorf("no key named %s: see `systembruker keys list`, or generate one with `systembruker keys generate`", req.KeyName)
@@ -152,13 +161,6 @@ func (r *Runtime) newTokenJob(req TokenRequest) (*tokenJob, error) {
 	if req.X5C && info.Certificate == nil {
 		return nil, inputErrorf("key %s has no certificate: --x5c signs with a virksomhetssertifikat chain; "+
 			"import one with `systembruker keys import` (.p12, or PEM with the certificates), or drop --x5c to sign with the registered kid", req.KeyName)
-	}
-	g := maskinporten.Grant{
-		Audience: r.Env.Issuer, ClientID: req.ClientID, Scopes: req.Scopes, Resource: req.Resource,
-		SystemUserOrg: req.SystemUserOrg, ExternalRef: req.ExternalRef,
-	}
-	if err := g.Validate(); err != nil {
-		return nil, &InputError{err.Error()}
 	}
 	j := &tokenJob{r: r, req: req, info: info, grant: g}
 	if !req.NoCache && !r.Env.Embedded {

@@ -104,19 +104,17 @@ func (g Grant) Validate() error {
 	if err := validateAudience(g.Audience); err != nil {
 		return err
 	}
-	if strings.TrimSpace(g.ClientID) == "" {
-		return errors.New("grant: client id is empty: give the Maskinporten client id (a UUID from Digdir's self-service)")
-	}
-	if strings.ContainsAny(g.ClientID, " \t\r\n") {
-		return fmt.Errorf("grant: client id %q contains white space", g.ClientID)
+	if err := checkClientID(g.ClientID); err != nil {
+		return err
 	}
 	if len(g.Scopes) == 0 {
 		return errors.New("grant: no scope: Maskinporten needs at least one scope, e.g. altinn:authentication/systemregister.write")
 	}
-	for _, s := range g.Scopes {
-		if s == "" || strings.ContainsAny(s, " \t\r\n") {
-			return fmt.Errorf("grant: scope %q is empty or contains white space: give each scope separately", s)
-		}
+	if err := CheckScopes(g.Scopes); err != nil {
+		return err
+	}
+	if err := checkResource(g.Resource); err != nil {
+		return err
 	}
 	if g.SystemUserOrg != "" {
 		if strings.HasPrefix(g.SystemUserOrg, orgno.ICD+":") {
@@ -132,6 +130,9 @@ func (g Grant) Validate() error {
 		}
 		if strings.TrimSpace(g.ExternalRef) == "" {
 			return errors.New("grant: externalRef is blank: leave it unset, or give the exact externalRef of the system-user request")
+		}
+		if err := checkExternalRef(g.ExternalRef); err != nil {
+			return err
 		}
 	}
 	switch {
@@ -175,6 +176,10 @@ func (s Signer) Validate() error {
 		return errors.New("signer: both a key id (kid) and a certificate chain (x5c) are set: use kid for a key registered on the client, x5c for a virksomhetssertifikat, not both")
 	case s.KID == "" && len(s.Chain) == 0:
 		return errors.New("signer: neither a key id (kid) nor a certificate chain (x5c) is set: Maskinporten cannot tell which key signed the grant")
+	case s.KID != "":
+		if err := checkKID(s.KID); err != nil {
+			return err
+		}
 	}
 	if len(s.Chain) > 0 {
 		pub, ok := s.Chain[0].PublicKey.(*rsa.PublicKey)
