@@ -170,7 +170,7 @@ func TestBadInput(t *testing.T) {
 	}{
 		{"corrupt PEM", imp(func(s *Store) (Info, error) {
 			return s.ImportPEM("k", []byte("-----BEGIN PRIVATE KEY-----\n!!!\n-----END PRIVATE KEY-----\n"))
-		}), nil, "not a PEM block"},
+		}), nil, "PRIVATE KEY PEM block is damaged"},
 		{"no PEM at all", imp(func(s *Store) (Info, error) { return s.ImportPEM("k", []byte("hello")) }), nil, "not a PEM block"},
 		{"garbage DER", imp(func(s *Store) (Info, error) {
 			return s.ImportPEM("k", pemBlock("PRIVATE KEY", []byte("not DER")))

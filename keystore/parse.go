@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	jose "github.com/go-jose/go-jose/v4"
 	"software.sslmate.com/src/go-pkcs12"
@@ -108,14 +109,39 @@ func parsePEM(data []byte) (*rsa.PrivateKey, []*x509.Certificate, error) {
 	case len(keys) == 0 && len(certs) > 0:
 		return nil, nil, errPublicOnly("only CERTIFICATE blocks")
 	case len(keys) == 0:
+		if err := cutShort(rest); err != nil {
+			return nil, nil, err
+		}
 		return nil, nil, errors.New("not a PEM block: expected text starting with -----BEGIN PRIVATE KEY----- or -----BEGIN RSA PRIVATE KEY-----")
+	}
+	if err := cutShort(rest); err != nil {
+		return nil, nil, err
 	}
 	priv, err := rsaKey(keys[0])
 	if err != nil {
 		return nil, nil, err
 	}
-	chain, err := orderChain(priv, certs)
+	chain, err := validChain(priv, certs)
 	return priv, chain, err
+}
+
+// cutShort explains the PEM text that pem.Decode left over: a BEGIN line
+// whose block did not decode was cut short (no END line, as when a paste
+// or a copy stops early) or damaged inside.
+func cutShort(rest []byte) error {
+	_, after, ok := bytes.Cut(rest, []byte("-----BEGIN "))
+	if !ok {
+		return nil
+	}
+	typ, _, _ := bytes.Cut(after, []byte("-----"))
+	if len(typ) > 40 {
+		typ = typ[:40]
+	}
+	end := "-----END " + string(typ) + "-----"
+	if !bytes.Contains(after, []byte(end)) {
+		return fmt.Errorf("the PEM is incomplete: it has -----BEGIN %s----- but no %s line after it, so it was cut short; copy or export the whole file again", typ, end)
+	}
+	return fmt.Errorf("the %s PEM block is damaged between its BEGIN and END lines (it is not valid base64); copy or export the whole file again", typ)
 }
 
 // parseJWK reads one private RSA JWK and returns its kid ("" if none).
@@ -136,11 +162,14 @@ func parseJWK(data []byte) (*rsa.PrivateKey, []*x509.Certificate, string, error)
 	if k.IsPublic() {
 		return nil, nil, "", errPublicOnly("the JWK has no \"d\"")
 	}
+	if err := checkKID(k.KeyID); err != nil {
+		return nil, nil, "", err
+	}
 	priv, err := rsaKey(k.Key)
 	if err != nil {
 		return nil, nil, "", err
 	}
-	chain, err := orderChain(priv, k.Certificates)
+	chain, err := validChain(priv, k.Certificates)
 	return priv, chain, k.KeyID, err
 }
 
@@ -157,8 +186,47 @@ func parseP12(data []byte, password string) (*rsa.PrivateKey, []*x509.Certificat
 	if err != nil {
 		return nil, nil, err
 	}
-	chain, err := orderChain(priv, append([]*x509.Certificate{leaf}, cas...))
+	chain, err := validChain(priv, append([]*x509.Certificate{leaf}, cas...))
 	return priv, chain, err
+}
+
+// maxKIDLen bounds an imported kid, as Digdir's API does (selfservice.ValidKID).
+const maxKIDLen = 100
+
+// checkKID refuses a kid Digdir would refuse: it is kept with the key and
+// sent in every grant, and shown in lists. The error never repeats it.
+func checkKID(kid string) error {
+	if len(kid) > maxKIDLen {
+		return fmt.Errorf("the JWK's kid is %d characters long: Digdir allows at most %d; remove \"kid\" from the JWK (its thumbprint is used then) or shorten it", len(kid), maxKIDLen)
+	}
+	for _, r := range kid {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '.' || r == '_' || r == '-') {
+			what := fmt.Sprintf("%q", r)
+			if r < 0x20 || r >= 0x7f {
+				what = fmt.Sprintf("the character %U", r)
+			}
+			return fmt.Errorf("the JWK's kid contains %s: Digdir allows only letters, digits, '.', '_' and '-'; remove \"kid\" from the JWK (its thumbprint is used then) or fix it", what)
+		}
+	}
+	return nil
+}
+
+// validChain orders certs for priv (orderChain) and refuses a chain whose
+// certificate for priv has expired: Maskinporten refuses every x5c grant
+// signed with it, and a vendor importing one wants to hear that now, not at
+// the first token. The key alone (PEM without its certificates) can still
+// be imported for use with a registered kid.
+func validChain(priv *rsa.PrivateKey, certs []*x509.Certificate) ([]*x509.Certificate, error) {
+	chain, err := orderChain(priv, certs)
+	if err != nil || len(chain) == 0 {
+		return chain, err
+	}
+	if leaf := chain[0]; time.Now().After(leaf.NotAfter) {
+		return nil, fmt.Errorf("the certificate (%s) expired on %s: Maskinporten refuses grants signed with it; "+
+			"get a renewed virksomhetssertifikat from your CA, or import the private key without its certificate to use it with a registered kid",
+			leaf.Subject.CommonName, leaf.NotAfter.UTC().Format("2006-01-02"))
+	}
+	return chain, nil
 }
 
 // orderChain puts the certificate for priv first and then each issuer in
@@ -209,9 +277,10 @@ var oidOrganizationIdentifier = asn1.ObjectIdentifier{2, 5, 4, 97}
 // "NTRNO-<orgno>" (newer SEID 2 certificates), when it is a valid org number.
 func certInfo(leaf *x509.Certificate) *CertInfo {
 	ci := &CertInfo{
-		Subject:  leaf.Subject.String(),
-		Issuer:   leaf.Issuer.String(),
-		NotAfter: leaf.NotAfter.UTC(),
+		Subject:   leaf.Subject.String(),
+		Issuer:    leaf.Issuer.String(),
+		NotAfter:  leaf.NotAfter.UTC(),
+		NotBefore: leaf.NotBefore.UTC(),
 	}
 	if orgno.Validate(leaf.Subject.SerialNumber) == nil {
 		ci.OrgNo = leaf.Subject.SerialNumber

@@ -44,6 +44,9 @@ type CertInfo struct {
 	Issuer   string    `json:"issuer"`
 	OrgNo    string    `json:"org_no,omitempty"` // from subject serialNumber or organizationIdentifier "NTRNO-<orgno>"
 	NotAfter time.Time `json:"not_after"`
+	// NotBefore is when the certificate starts to be valid: a renewed
+	// virksomhetssertifikat may be imported before that day.
+	NotBefore time.Time `json:"not_before,omitzero"`
 }
 
 // Info is a key's non-secret metadata, persisted as <Dir>/<name>.json (0600)
