@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -229,9 +230,14 @@ func (r *Runtime) summarise(c *maskinporten.Claims, in *Inspection) []string {
 	if len(c.Audience) > 0 {
 		out = append(out, "Only for (aud): "+strings.Join(c.Audience, ", ")+".")
 	}
+	for _, name := range c.InvalidTimes {
+		out = append(out, fmt.Sprintf("Its %s claim is not a valid time (seconds since 1970, before year 10000): no issuer writes that.", name))
+	}
 	switch {
-	case in.ExpiresAt == nil:
+	case in.ExpiresAt == nil && !slices.Contains(c.InvalidTimes, "exp"):
 		out = append(out, "No expiry (exp) claim.")
+	case in.ExpiresAt == nil:
+		// An invalid exp is named above.
 	default:
 		out = append(out, fmt.Sprintf("%s%s (%s).", strings.ToUpper(in.Expiry[:1]), in.Expiry[1:], in.ExpiresAt.Format(time.RFC3339)))
 	}
@@ -261,6 +267,13 @@ func orUnknown(s string) string {
 // Expiry is a countdown to exp for people: "expires in 1m52s", or, once
 // past, "expired 3m ago" (to the minute: seconds no longer matter then).
 func Expiry(exp, now time.Time) string {
+	// Past a century a Duration overflows; years say enough there.
+	switch y := exp.Year() - now.Year(); {
+	case y > 100:
+		return fmt.Sprintf("expires in %d years", y)
+	case y < -100:
+		return fmt.Sprintf("expired %d years ago", -y)
+	}
 	d := exp.Sub(now)
 	if d > 0 {
 		return "expires in " + shortDuration(d.Round(time.Second))

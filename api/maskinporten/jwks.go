@@ -182,6 +182,9 @@ func (v *Verifier) Verify(ctx context.Context, token string) (*Verified, error) 
 	if err != nil {
 		return nil, err
 	}
+	if len(c.InvalidTimes) > 0 {
+		return nil, fmt.Errorf("token claim %s is not a valid time (seconds since 1970): it cannot be trusted", c.InvalidTimes[0])
+	}
 	if c.Issuer != v.Issuer {
 		return nil, fmt.Errorf("token issuer is %q, expected %q: is it from another environment?", c.Issuer, v.Issuer)
 	}

@@ -85,10 +85,13 @@ type Claims struct {
 	ClientAMR string
 	TokenType string
 	JTI       string
-	IssuedAt  time.Time // zero when absent
-	ExpiresAt time.Time // zero when absent
-	Consumer  *Party    // the vendor (client owner)
-	Supplier  *Party    // only with Altinn API delegation
+	IssuedAt  time.Time // zero when absent or invalid
+	ExpiresAt time.Time // zero when absent or invalid
+	// InvalidTimes names iat or exp when present but not a NumericDate
+	// (a string, negative, after year 9999).
+	InvalidTimes []string
+	Consumer     *Party // the vendor (client owner)
+	Supplier     *Party // only with Altinn API delegation
 
 	AuthorizationDetails []AuthorizationDetail
 
@@ -189,6 +192,7 @@ func (d *Decoded) TypedClaims() (*Claims, error) {
 		Consumer: w.Consumer, Supplier: w.Supplier,
 		AltinnOrgNumber: string(w.OrgNumber), AltinnAuthenticateMethod: string(w.AuthMethod),
 		AltinnAuthLevel: string(w.AuthLevel),
+		InvalidTimes:    invalidTimes(map[string]*numDate{"iat": w.Iat, "exp": w.Exp}),
 	}
 	for _, x := range w.Details {
 		c.AuthorizationDetails = append(c.AuthorizationDetails, AuthorizationDetail{
@@ -233,23 +237,39 @@ func (s *scalar) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// numDate is a JWT NumericDate: seconds since the epoch, possibly fractional.
-type numDate struct{ t time.Time }
+// maxNumericDate is the end of year 9999: no token lives past it, and later
+// times do not fit in what people (or time.Time's formatting) can read.
+const maxNumericDate = 253402300799
 
-func (n *numDate) UnmarshalJSON(b []byte) error {
+// ParseNumericDate reads a JWT NumericDate (RFC 7519 §2): seconds since
+// 1970, possibly fractional. It reports false for anything else, including
+// strings, negative times and times after year 9999, so that a crafted
+// token shows "not a valid time" instead of an overflowed date.
+func ParseNumericDate(b []byte) (time.Time, bool) {
 	var num json.Number
-	if err := json.Unmarshal(b, &num); err != nil {
-		return errors.New("time claim is not a number")
-	}
-	if i, err := num.Int64(); err == nil {
-		n.t = time.Unix(i, 0)
-		return nil
+	if json.Unmarshal(b, &num) != nil || len(b) == 0 || b[0] == '"' {
+		return time.Time{}, false
 	}
 	f, err := num.Float64()
-	if err != nil {
-		return errors.New("time claim is not a number")
+	if err != nil || f < 0 || f > maxNumericDate {
+		return time.Time{}, false
 	}
-	n.t = time.UnixMilli(int64(f * 1000))
+	if i, err := num.Int64(); err == nil {
+		return time.Unix(i, 0), true
+	}
+	return time.UnixMilli(int64(f * 1000)), true
+}
+
+// numDate is a time claim; bad marks one that is present but not a
+// NumericDate.
+type numDate struct {
+	t   time.Time
+	bad bool
+}
+
+func (n *numDate) UnmarshalJSON(b []byte) error {
+	t, ok := ParseNumericDate(b)
+	n.t, n.bad = t, !ok
 	return nil
 }
 
@@ -258,4 +278,15 @@ func (n *numDate) time() time.Time {
 		return time.Time{}
 	}
 	return n.t
+}
+
+// invalidTimes names the time claims that are present but not valid times.
+func invalidTimes(claims map[string]*numDate) []string {
+	var out []string
+	for _, name := range []string{"iat", "exp"} {
+		if n := claims[name]; n != nil && n.bad {
+			out = append(out, name)
+		}
+	}
+	return out
 }

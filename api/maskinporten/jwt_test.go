@@ -122,3 +122,41 @@ func TestTypedClaimsVariants(t *testing.T) {
 		t.Errorf("plain claims = %+v, %v", c, err)
 	}
 }
+
+func TestParseNumericDate(t *testing.T) {
+	tests := []struct {
+		in   string
+		want time.Time
+		ok   bool
+	}{
+		{"1718175135", time.Unix(1718175135, 0), true},
+		{"1718175135.5", time.UnixMilli(1718175135500), true},
+		{"0", time.Unix(0, 0), true},
+		{"253402300799", time.Unix(253402300799, 0), true},
+		{"253402300800", time.Time{}, false},
+		{"1e300", time.Time{}, false},
+		{"99999999999999999999", time.Time{}, false},
+		{"-1", time.Time{}, false},
+		{`"1718175135"`, time.Time{}, false},
+		{`"tomorrow"`, time.Time{}, false},
+		{"true", time.Time{}, false},
+		{"{}", time.Time{}, false},
+	}
+	for _, tt := range tests {
+		got, ok := ParseNumericDate([]byte(tt.in))
+		if ok != tt.ok || !got.Equal(tt.want) {
+			t.Errorf("ParseNumericDate(%s) = %v, %v; want %v, %v", tt.in, got, ok, tt.want, tt.ok)
+		}
+	}
+}
+
+func TestTypedClaimsInvalidTimes(t *testing.T) {
+	d := &Decoded{RawClaims: []byte(`{"iss":"x","exp":1e300,"iat":"yesterday"}`)}
+	c, err := d.TypedClaims()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(c.InvalidTimes, []string{"iat", "exp"}) || !c.ExpiresAt.IsZero() || !c.IssuedAt.IsZero() {
+		t.Errorf("claims = %+v", c)
+	}
+}

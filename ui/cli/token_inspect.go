@@ -13,7 +13,11 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/systembruker/systembruker/api/maskinporten"
 	"github.com/systembruker/systembruker/flows"
+	"github.com/systembruker/systembruker/internal/readlimit"
+	"github.com/systembruker/systembruker/internal/redact"
+	"github.com/systembruker/systembruker/internal/termsafe"
 )
 
 type tokenInspectOptions struct {
@@ -72,7 +76,7 @@ func runTokenInspect(ctx context.Context, f *Factory, o tokenInspectOptions) err
 	}
 	w := f.IO.Out
 	for _, s := range in.Summary {
-		fmt.Fprintln(w, s)
+		fmt.Fprintln(w, termsafe.Line(s))
 	}
 	fmt.Fprintln(w)
 	return writeDecoded(w, tok, rt.Now())
@@ -86,7 +90,10 @@ func readTokenInput(f *Factory, arg string) (string, error) {
 	if f.IO.InTTY {
 		f.infof("Paste the token, then press Ctrl-D:")
 	}
-	data, err := io.ReadAll(io.LimitReader(f.IO.In, maxTokenInput))
+	data, err := readlimit.All(f.IO.In, maxTokenInput, "the token on standard input")
+	if errors.Is(err, readlimit.ErrTooLarge) {
+		return "", usageErrorf("%v: a token is a few kB; pipe the token alone", err)
+	}
 	if err != nil {
 		return "", fmt.Errorf("read the token from stdin: %w", err)
 	}
@@ -148,6 +155,7 @@ func orderedMembers(segment string) ([]member, error) {
 			return nil, errors.New("not a JSON object")
 		}
 		name, _ := t.(string)
+		name = termsafe.Line(name)
 		var raw json.RawMessage
 		if err := dec.Decode(&raw); err != nil {
 			return nil, errors.New("not a JSON object")
@@ -159,33 +167,40 @@ func orderedMembers(segment string) ([]member, error) {
 
 var timeClaims = map[string]bool{"exp": true, "iat": true, "nbf": true, "auth_time": true}
 
+// renderValue shows one claim. Everything in a token is outside text: a
+// string goes through termsafe.Line, JSON through termsafe.JSON (which
+// writes the controls JSON allows raw, like U+009B, as escapes).
 func renderValue(name string, raw json.RawMessage, now time.Time) string {
+	if timeClaims[name] {
+		return renderTime(name, raw, now)
+	}
 	switch raw[0] {
 	case '"':
 		var s string
 		if json.Unmarshal(raw, &s) == nil {
-			return s
+			return termsafe.Line(s)
 		}
 	case '{', '[':
 		var buf bytes.Buffer
 		// Continuation lines get a plain indent under the name.
 		if json.Indent(&buf, raw, "    ", "  ") == nil {
-			return buf.String()
+			return string(termsafe.JSON(buf.Bytes()))
 		}
 	}
-	s := string(raw)
-	if timeClaims[name] {
-		var n json.Number
-		if json.Unmarshal(raw, &n) == nil {
-			if f, err := n.Float64(); err == nil {
-				t := time.Unix(int64(f), 0).UTC()
-				when := t.Format("2006-01-02 15:04:05 UTC")
-				if name == "exp" {
-					when += ", " + flows.Expiry(t, now)
-				}
-				s += " (" + when + ")"
-			}
-		}
+	return termsafe.Line(string(raw))
+}
+
+// renderTime shows a time claim with its UTC date, and exp its countdown;
+// a value that is not seconds between 1970 and 9999 is said to be so.
+func renderTime(name string, raw json.RawMessage, now time.Time) string {
+	s := redact.Cut(termsafe.Line(string(raw)), 40)
+	t, ok := maskinporten.ParseNumericDate(raw)
+	if !ok {
+		return s + " (not a valid time: expected seconds since 1970)"
 	}
-	return s
+	when := t.UTC().Format("2006-01-02 15:04:05 UTC")
+	if name == "exp" {
+		when += ", " + flows.Expiry(t, now)
+	}
+	return s + " (" + when + ")"
 }
