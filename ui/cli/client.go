@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 
@@ -204,7 +205,7 @@ func newClientListCmd(f *Factory) *cobra.Command {
 			tw := tabwriter.NewWriter(f.IO.Out, 0, 0, 2, ' ', 0)
 			fmt.Fprintln(tw, "CLIENT ID\tNAME\tSCOPES\tPROFILE")
 			for _, c := range cs {
-				fmt.Fprintf(tw, "%s\t%s\t%d\t%s\n", c.ClientID, c.ClientName, len(c.Scopes), clientRole(rt, c.ClientID))
+				row(tw, c.ClientID, c.ClientName, strconv.Itoa(len(c.Scopes)), clientRole(rt, c.ClientID))
 			}
 			return tw.Flush()
 		},
@@ -260,13 +261,13 @@ func newClientShowCmd(f *Factory) *cobra.Command {
 				return err
 			}
 			tw := tabwriter.NewWriter(f.IO.Out, 0, 0, 2, ' ', 0)
-			fmt.Fprintf(tw, "client id:\t%s\n", c.ClientID)
-			fmt.Fprintf(tw, "name:\t%s\n", c.ClientName)
-			fmt.Fprintf(tw, "description:\t%s\n", c.Description)
-			fmt.Fprintf(tw, "organisation:\t%s\n", c.ClientOrgno)
-			fmt.Fprintf(tw, "scopes:\t%s\n", strings.Join(c.Scopes, ", "))
-			fmt.Fprintf(tw, "profile:\t%s\n", clientRole(rt, c.ClientID))
-			fmt.Fprintf(tw, "keys:\t%d\n", len(keys))
+			row(tw, "client id:", c.ClientID)
+			row(tw, "name:", c.ClientName)
+			row(tw, "description:", c.Description)
+			row(tw, "organisation:", c.ClientOrgno)
+			row(tw, "scopes:", strings.Join(c.Scopes, ", "))
+			row(tw, "profile:", clientRole(rt, c.ClientID))
+			row(tw, "keys:", strconv.Itoa(len(keys)))
 			if err := tw.Flush(); err != nil {
 				return err
 			}

@@ -67,7 +67,7 @@ func writeClientKeys(f *Factory, keys []flows.ClientKey) error {
 		if k.InUse {
 			use = "yes"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", k.KID, k.Alg, exp, here, use)
+		row(tw, k.KID, k.Alg, exp, here, use)
 	}
 	return tw.Flush()
 }

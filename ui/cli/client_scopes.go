@@ -45,7 +45,7 @@ is an allowed integration. Use them with client create --scope.`,
 			tw := tabwriter.NewWriter(f.IO.Out, 0, 0, 2, ' ', 0)
 			fmt.Fprintln(tw, "SCOPE\tACCESS\tDESCRIPTION")
 			for _, s := range scopes {
-				fmt.Fprintf(tw, "%s\t%s\t%s\n", s.Name, s.Access, s.Description)
+				row(tw, s.Name, s.Access, s.Description)
 			}
 			return tw.Flush()
 		},

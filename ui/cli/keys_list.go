@@ -86,7 +86,7 @@ func writeKeyTable(w io.Writer, keys []flows.KeyStatus) error {
 		if k.Expires != nil {
 			expires = k.Expires.UTC().Format("2006-01-02")
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", k.Name, kid, stored, expires, keyStatus(k))
+		row(tw, k.Name, kid, stored, expires, keyStatus(k))
 	}
 	return tw.Flush()
 }

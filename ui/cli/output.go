@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -9,6 +10,8 @@ import (
 
 	"charm.land/lipgloss/v2"
 
+	"github.com/systembruker/systembruker/internal/redact"
+	"github.com/systembruker/systembruker/internal/termsafe"
 	"github.com/systembruker/systembruker/ui/styles"
 )
 
@@ -17,40 +20,70 @@ import (
 // first use: a token fetch that prints only the token never needs it.
 var palette = sync.OnceValue(func() *styles.Styles { return styles.New(true) })
 
-// printJSON writes v as indented JSON on w: the --json contract.
+// printJSON writes v as indented JSON on w: the --json contract. Values
+// from servers and tokens keep every character; the few that a terminal
+// would run as controls are written as \u escapes (termsafe.JSON).
 func printJSON(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
 	enc.SetIndent("", "  ")
-	return enc.Encode(v)
+	if err := enc.Encode(v); err != nil {
+		return err
+	}
+	_, err := w.Write(termsafe.JSON(buf.Bytes()))
+	return err
+}
+
+// row writes one table row for a tabwriter: each cell made one safe line,
+// since cells hold server text (names, descriptions, kids), where an escape
+// sequence would reach the terminal and a tab or newline would break the
+// table.
+func row(w io.Writer, cells ...string) {
+	for i, c := range cells {
+		if i > 0 {
+			io.WriteString(w, "\t")
+		}
+		io.WriteString(w, termsafe.Line(c))
+	}
+	io.WriteString(w, "\n")
+}
+
+// message makes the text of a message safe to show: it may quote a server,
+// a token, a file or what the user typed, so control sequences go and key
+// material, tokens and overlong values are never echoed.
+func message(format string, args ...any) string {
+	return redact.Secrets(termsafe.Text(fmt.Sprintf(format, args...)))
 }
 
 // infof writes a message for people on stderr, never on stdout, so data on
 // stdout stays clean for pipes.
 func (f *Factory) infof(format string, args ...any) {
-	lipgloss.Fprintln(f.IO.ErrOut, fmt.Sprintf(format, args...))
+	lipgloss.Fprintln(f.IO.ErrOut, message(format, args...))
 }
 
 // successf writes "✓ message" on stderr.
 func (f *Factory) successf(format string, args ...any) {
 	s := palette()
-	lipgloss.Fprintln(f.IO.ErrOut, s.OK.Render(styles.GlyphOK)+" "+fmt.Sprintf(format, args...))
+	lipgloss.Fprintln(f.IO.ErrOut, s.OK.Render(styles.GlyphOK)+" "+message(format, args...))
 }
 
 // warnf writes "! message" on stderr.
 func (f *Factory) warnf(format string, args ...any) {
 	s := palette()
-	lipgloss.Fprintln(f.IO.ErrOut, s.Warn.Render(styles.GlyphWarn+" "+fmt.Sprintf(format, args...)))
+	lipgloss.Fprintln(f.IO.ErrOut, s.Warn.Render(styles.GlyphWarn+" "+message(format, args...)))
 }
 
 // printError writes an error and its next step on stderr.
 func (f *Factory) printError(err error) {
 	s := palette()
-	lipgloss.Fprintln(f.IO.ErrOut, s.Err.Render(styles.GlyphErr+" Error:")+" "+err.Error())
+	lipgloss.Fprintln(f.IO.ErrOut, s.Err.Render(styles.GlyphErr+" Error:")+" "+message("%s", err))
 	if h := hintOf(err); h != "" {
-		lipgloss.Fprintln(f.IO.ErrOut, "  "+s.Muted.Render("→")+" "+h)
+		lipgloss.Fprintln(f.IO.ErrOut, "  "+s.Muted.Render("→")+" "+message("%s", h))
 	}
 	var v verboser
 	if f.Verbose && errors.As(err, &v) && v.Verbose() != "" {
-		lipgloss.Fprintln(f.IO.ErrOut, s.Muted.Render(v.Verbose()))
+		// A server's raw answer, whole (the api clients already took the
+		// tokens out), but never with its control sequences.
+		lipgloss.Fprintln(f.IO.ErrOut, s.Muted.Render(termsafe.Text(v.Verbose())))
 	}
 }

@@ -8,10 +8,12 @@ import (
 	"os"
 	"os/signal"
 	"slices"
+	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/systembruker/systembruker/config"
+	"github.com/systembruker/systembruker/internal/redact"
 )
 
 // Version is set at build time with -ldflags "-X .../ui/cli.Version=v1.2.3".
@@ -78,9 +80,7 @@ needed), test (test.maskinporten.no + TT02) and prod.`,
 		},
 	}
 	root.SuggestionsMinimumDistance = 2
-	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
-		return usageError{fmt.Errorf("%w (see `%s --help`)", err, cmd.CommandPath())}
-	})
+	root.SetFlagErrorFunc(flagError)
 	pf := root.PersistentFlags()
 	pf.StringVar(&f.Env, "env", "", "environment: sandbox, test or prod (default: the profile's, else sandbox)")
 	pf.StringVar(&f.Profile, "profile", "", "profile to use (default: the active profile)")
@@ -126,6 +126,18 @@ func (f *Factory) checkGlobals() error {
 		f.Accessible = true
 	}
 	return nil
+}
+
+// flagError makes a flag parsing error a usage error. pflag quotes the
+// offending value, and a value that is a key or a token (`token inspect
+// "$(cat key.pem)"` reads as a flag) must not be printed back; printError
+// redacts it anyway, but the user deserves to hear why it failed.
+func flagError(cmd *cobra.Command, err error) error {
+	if msg := err.Error(); redact.Secrets(msg) != msg && strings.Contains(msg, "-----BEGIN") {
+		return usageErrorf("an argument is a key (-----BEGIN …), which is not a flag: never put a key on the command line, "+
+			"where shell history and the process list keep it; give a file's name, or pipe it on stdin (see `%s --help`)", cmd.CommandPath())
+	}
+	return usageError{fmt.Errorf("%w (see `%s --help`)", err, cmd.CommandPath())}
 }
 
 // unknownCommand rejects arguments to the root (which opens the wizard) as a

@@ -12,6 +12,8 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/systembruker/systembruker/flows"
+	"github.com/systembruker/systembruker/internal/redact"
+	"github.com/systembruker/systembruker/internal/termsafe"
 	"github.com/systembruker/systembruker/keystore"
 	"github.com/systembruker/systembruker/ui/styles"
 )
@@ -41,14 +43,19 @@ type hinter interface{ Hint() string }
 
 // errorView says what went wrong and, when the error knows it, what to do.
 func errorView(st *styles.Styles, width int, what string, err error) string {
-	msg := st.Err.Render(styles.GlyphErr+" "+what+":") + " " + err.Error()
+	msg := st.Err.Render(styles.GlyphErr+" "+what+":") + " " + safeText(err.Error())
 	out := wrap(msg, width)
 	var h hinter
 	if errors.As(err, &h) {
-		out += "\n" + wrap(st.Muted.Render("→ ")+h.Hint(), width)
+		out += "\n" + wrap(st.Muted.Render("→ ")+safeText(h.Hint()), width)
 	}
 	return out
 }
+
+// safeText is an error's text fit to show: it may quote a server, a token
+// or what was typed, so control sequences go, and so do key material and
+// tokens (as in the CLI's messages).
+func safeText(s string) string { return redact.Secrets(termsafe.Text(s)) }
 
 // storageWords names where a key's private part lives, for people.
 func storageWords(s keystore.Storage) string {

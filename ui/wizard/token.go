@@ -14,6 +14,7 @@ import (
 	"charm.land/lipgloss/v2"
 
 	"github.com/systembruker/systembruker/flows"
+	"github.com/systembruker/systembruker/internal/termsafe"
 	"github.com/systembruker/systembruker/orgno"
 	"github.com/systembruker/systembruker/ui/styles"
 )
@@ -497,5 +498,5 @@ func prettyJSON(v map[string]any) string {
 	if err != nil {
 		return err.Error()
 	}
-	return string(b)
+	return string(termsafe.JSON(b))
 }
