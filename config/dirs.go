@@ -2,6 +2,8 @@ package config
 
 import (
 	"errors"
+	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -66,3 +68,42 @@ func DefaultDirs(getenv func(string) string) (Dirs, error) {
 
 // All returns the folders, for checks that must look at every one.
 func (d Dirs) All() []string { return []string{d.Config, d.Data, d.State, d.Cache} }
+
+// Tighten makes the folders private again when one exists with access for
+// group or others (0755 from a loose umask, 0777 from a careless chmod):
+// the folder becomes 0700, the folders in it 0700 and the files 0600. A
+// private folder costs one stat; one that does not exist yet is left to
+// atomicfile, which creates folders 0700.
+func (d Dirs) Tighten() error {
+	if runtime.GOOS == "windows" {
+		return nil // folder access is ACLs there, not mode bits
+	}
+	for _, dir := range d.All() {
+		fi, err := os.Stat(dir)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err == nil && fi.Mode().Perm()&0o077 == 0 {
+			continue
+		}
+		if err == nil {
+			err = filepath.WalkDir(dir, tighten)
+		}
+		if err != nil {
+			return fmt.Errorf("cannot make %s private (0700, files 0600): %w; it holds keys and profiles, so fix its owner or mode", dir, err)
+		}
+	}
+	return nil
+}
+
+func tighten(path string, e fs.DirEntry, err error) error {
+	switch {
+	case err != nil:
+		return err
+	case e.IsDir():
+		return os.Chmod(path, 0o700)
+	case e.Type().IsRegular():
+		return os.Chmod(path, 0o600)
+	}
+	return nil // a symlink or socket: its target is not ours to change
+}

@@ -79,6 +79,9 @@ func (f *Factory) Runtime() (*flows.Runtime, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := dirs.Tighten(); err != nil {
+		return nil, err
+	}
 	rt, err := flows.Open(flows.Options{
 		Dirs:            dirs,
 		Env:             f.Env,
