@@ -159,4 +159,8 @@ func TestValidProfileName(t *testing.T) {
 			t.Errorf("ValidProfileName(%q) = nil, want an error", n)
 		}
 	}
+	// A long name is measured, not echoed.
+	if err := ValidProfileName(strings.Repeat("a", 100_000)); err == nil || len(err.Error()) > 100 {
+		t.Errorf("ValidProfileName(100 000 characters) = %.200v", err)
+	}
 }

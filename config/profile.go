@@ -62,6 +62,9 @@ func ValidProfileName(name string) error {
 		alnum := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
 		ok = alnum || i > 0 && (c == '.' || c == '_' || c == '-')
 	}
+	if !ok && len(name) > 64 {
+		return fmt.Errorf("a profile name is at most 64 characters; this one is %d", len(name))
+	}
 	if !ok {
 		return fmt.Errorf("profile name %q: use letters, digits, '.', '_' or '-' (at most 64, starting with a letter or digit)", name)
 	}

@@ -254,6 +254,10 @@ func TestValidName(t *testing.T) {
 			t.Errorf("ValidName(%q) = %v, want ok=%v", tt.name, err, tt.ok)
 		}
 	}
+	// A long name is measured, not echoed.
+	if err := ValidName(strings.Repeat("a", 100_000)); err == nil || len(err.Error()) > 100 {
+		t.Errorf("ValidName(100 000 characters) = %.200v", err)
+	}
 }
 
 // TestPublicJWK: the public JWK carries what Digdir's self-service API needs

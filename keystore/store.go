@@ -182,7 +182,7 @@ func ValidName(name string) error {
 		return errors.New("key name is empty: give one with --name (letters, digits, . _ -)")
 	}
 	if len(name) > 64 {
-		return fmt.Errorf("key name %q is longer than 64 characters", name)
+		return fmt.Errorf("a key name is at most 64 characters; this one is %d", len(name))
 	}
 	for i, r := range name {
 		alnum := r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9'
