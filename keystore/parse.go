@@ -13,7 +13,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"time"
 
 	jose "github.com/go-jose/go-jose/v4"
 	"software.sslmate.com/src/go-pkcs12"
@@ -121,7 +120,7 @@ func parsePEM(data []byte) (*rsa.PrivateKey, []*x509.Certificate, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	chain, err := validChain(priv, certs)
+	chain, err := orderChain(priv, certs)
 	return priv, chain, err
 }
 
@@ -169,7 +168,7 @@ func parseJWK(data []byte) (*rsa.PrivateKey, []*x509.Certificate, string, error)
 	if err != nil {
 		return nil, nil, "", err
 	}
-	chain, err := validChain(priv, k.Certificates)
+	chain, err := orderChain(priv, k.Certificates)
 	return priv, chain, k.KeyID, err
 }
 
@@ -186,7 +185,7 @@ func parseP12(data []byte, password string) (*rsa.PrivateKey, []*x509.Certificat
 	if err != nil {
 		return nil, nil, err
 	}
-	chain, err := validChain(priv, append([]*x509.Certificate{leaf}, cas...))
+	chain, err := orderChain(priv, append([]*x509.Certificate{leaf}, cas...))
 	return priv, chain, err
 }
 
@@ -209,24 +208,6 @@ func checkKID(kid string) error {
 		}
 	}
 	return nil
-}
-
-// validChain orders certs for priv (orderChain) and refuses a chain whose
-// certificate for priv has expired: Maskinporten refuses every x5c grant
-// signed with it, and a vendor importing one wants to hear that now, not at
-// the first token. The key alone (PEM without its certificates) can still
-// be imported for use with a registered kid.
-func validChain(priv *rsa.PrivateKey, certs []*x509.Certificate) ([]*x509.Certificate, error) {
-	chain, err := orderChain(priv, certs)
-	if err != nil || len(chain) == 0 {
-		return chain, err
-	}
-	if leaf := chain[0]; time.Now().After(leaf.NotAfter) {
-		return nil, fmt.Errorf("the certificate (%s) expired on %s: Maskinporten refuses grants signed with it; "+
-			"get a renewed virksomhetssertifikat from your CA, or import the private key without its certificate to use it with a registered kid",
-			leaf.Subject.CommonName, leaf.NotAfter.UTC().Format("2006-01-02"))
-	}
-	return chain, nil
 }
 
 // orderChain puts the certificate for priv first and then each issuer in

@@ -114,12 +114,26 @@ func runKeysImport(f *Factory, o keysImportOptions) error {
 	f.successf("Imported key %s (RSA-%d, kid %s), stored in %s", info.Name, info.Bits, info.KID, whereStored(info.Storage))
 	if c := info.Certificate; c != nil {
 		f.infof("Certificate: %s, issued by %s, valid until %s", c.Subject, c.Issuer, c.NotAfter.Format("2006-01-02"))
-		if f.Now().Before(c.NotBefore) {
-			f.warnf("The certificate is valid only from %s: grants signed with it (--x5c) fail until then.",
-				c.NotBefore.Format("2006-01-02 15:04 UTC"))
-		}
+		warnCertificateValidity(f, c)
 	}
 	return nil
+}
+
+// warnCertificateValidity says when an imported certificate cannot sign
+// now. The key is imported all the same: it can still sign with a
+// registered kid, and a renewed certificate may come early; keys list marks
+// it expired too.
+func warnCertificateValidity(f *Factory, c *keystore.CertInfo) {
+	now := f.Now()
+	switch {
+	case now.After(c.NotAfter):
+		f.warnf("The certificate expired on %s: Maskinporten refuses grants signed with it (--x5c). "+
+			"Get a renewed virksomhetssertifikat from your CA and import that; the key can still sign with a kid registered on a client.",
+			c.NotAfter.Format("2006-01-02"))
+	case now.Before(c.NotBefore):
+		f.warnf("The certificate is valid only from %s: grants signed with it (--x5c) fail until then.",
+			c.NotBefore.Format("2006-01-02 15:04 UTC"))
+	}
 }
 
 // maxPassword bounds a .p12 password read from a file or stdin: far above

@@ -13,7 +13,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/systembruker/systembruker/config"
-	"github.com/systembruker/systembruker/internal/redact"
 )
 
 // Version is set at build time with -ldflags "-X .../ui/cli.Version=v1.2.3".
@@ -129,11 +128,11 @@ func (f *Factory) checkGlobals() error {
 }
 
 // flagError makes a flag parsing error a usage error. pflag quotes the
-// offending value, and a value that is a key or a token (`token inspect
-// "$(cat key.pem)"` reads as a flag) must not be printed back; printError
-// redacts it anyway, but the user deserves to hear why it failed.
+// offending value, and a key given as a value (or as an argument: `token
+// inspect "$(cat key.pem)"` reads as a flag) must not be printed back;
+// printError would redact it, but the user deserves to hear why it failed.
 func flagError(cmd *cobra.Command, err error) error {
-	if msg := err.Error(); redact.Secrets(msg) != msg && strings.Contains(msg, "-----BEGIN") {
+	if strings.Contains(err.Error(), "-----BEGIN") {
 		return usageErrorf("an argument is a key (-----BEGIN …), which is not a flag: never put a key on the command line, "+
 			"where shell history and the process list keep it; give a file's name, or pipe it on stdin (see `%s --help`)", cmd.CommandPath())
 	}
