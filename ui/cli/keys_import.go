@@ -66,7 +66,7 @@ func (o keysImportOptions) source() (flows.KeyFormat, string, error) {
 	if len(given) != 1 {
 		return "", "", usageErrorf("give exactly one of --pem, --jwk or --p12 (got %d)", len(given))
 	}
-	if strings.ContainsAny(path, "\n{") || strings.Contains(path, "-----") {
+	if strings.Contains(path, "\n") || strings.Contains(path, "-----BEGIN") || strings.HasPrefix(strings.TrimSpace(path), "{") {
 		return "", "", usageErrorf("--%s takes the name of a file, not the key itself: the command line is kept in shell history "+
 			"and shown in the process list; give the file, or pipe the key in with --%s /dev/stdin", format, format)
 	}
