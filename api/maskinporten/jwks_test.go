@@ -138,6 +138,8 @@ func TestVerifyRejects(t *testing.T) {
 		{"unknown kid", issue(t, testKey(t, 0), "nope", jose.RS256, good), "no key with kid nope"},
 		{"no kid", issue(t, testKey(t, 0), "", jose.RS256, good), "has no kid"},
 		{"HMAC", issueHS(t, good), "RS256, RS384 or RS512"},
+		{"exp past year 9999", issue(t, testKey(t, 0), "k1", jose.RS256, map[string]any{"iss": testAud, "exp": 1e300}), "claim exp is not a valid time"},
+		{"exp as text", issue(t, testKey(t, 0), "k1", jose.RS256, map[string]any{"iss": testAud, "exp": "never"}), "claim exp is not a valid time"},
 		{"garbage", "x.y", "not a JWT"},
 	}
 	for _, tt := range tests {
