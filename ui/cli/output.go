@@ -48,11 +48,19 @@ func row(w io.Writer, cells ...string) {
 	io.WriteString(w, "\n")
 }
 
+// maxMessage bounds one message: ours are a few lines, so anything longer
+// quotes something that was pasted by mistake.
+const maxMessage = 2000
+
 // message makes the text of a message safe to show: it may quote a server,
 // a token, a file or what the user typed, so control sequences go and key
 // material, tokens and overlong values are never echoed.
 func message(format string, args ...any) string {
-	return redact.Secrets(termsafe.Text(fmt.Sprintf(format, args...)))
+	s := redact.Secrets(termsafe.Text(fmt.Sprintf(format, args...)))
+	if r := []rune(s); len(r) > maxMessage {
+		s = fmt.Sprintf("%s… (%d more characters)", string(r[:maxMessage]), len(r)-maxMessage)
+	}
+	return s
 }
 
 // infof writes a message for people on stderr, never on stdout, so data on

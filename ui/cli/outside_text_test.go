@@ -77,6 +77,8 @@ func TestSecretsAreNotEchoed(t *testing.T) {
 		{"JWT as client id", []string{"token", "--client-id", jwt, "--scope", "a:b", "--key", "k"}, ExitUsage, jwt, "is a token (JWT), not a client id"},
 		{"JWT in a missing file's name", []string{"keys", "import", "--name", "x", "--pem", "/nonexistent/" + jwt}, ExitError, jwt, "[redacted JWT]"},
 		{"long value", []string{"keys", "import", "--name", "x", "--pem", "/nonexistent/" + long}, ExitError, long[:200], "… (5013 characters): file name too long"},
+		{"long value with spaces", []string{"--keystore", strings.Repeat("word ", 20_000), "keys", "list"}, ExitUsage,
+			strings.Repeat("word ", 500), "more characters)"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
