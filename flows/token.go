@@ -185,6 +185,9 @@ func (r *Runtime) completeTokenRequest(req TokenRequest) (TokenRequest, error) {
 	if req.ClientID == "" {
 		return req, inputErrorf("no Maskinporten client id: pass --client-id, or create a client with `systembruker client create`")
 	}
+	if err := maskinporten.CheckClientID(req.ClientID); err != nil {
+		return req, &InputError{err.Error()}
+	}
 	if req.KeyName == "" {
 		req.KeyName = f.KeyName
 	}

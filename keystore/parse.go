@@ -138,7 +138,7 @@ func cutShort(rest []byte) error {
 	}
 	end := "-----END " + string(typ) + "-----"
 	if !bytes.Contains(after, []byte(end)) {
-		return fmt.Errorf("the PEM is incomplete: it has -----BEGIN %s----- but no %s line after it, so it was cut short; copy or export the whole file again", typ, end)
+		return fmt.Errorf("the PEM is incomplete: it has a BEGIN %s line but no %s line after it, so it was cut short; copy or export the whole file again", typ, end)
 	}
 	return fmt.Errorf("the %s PEM block is damaged between its BEGIN and END lines (it is not valid base64); copy or export the whole file again", typ)
 }

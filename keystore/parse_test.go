@@ -42,7 +42,7 @@ func TestParsePEMExplainsBadText(t *testing.T) {
 		in   string
 		want string
 	}{
-		{"truncated", truncated, "the PEM is incomplete: it has -----BEGIN PRIVATE KEY----- but no -----END PRIVATE KEY----- line"},
+		{"truncated", truncated, "the PEM is incomplete: it has a BEGIN PRIVATE KEY line but no -----END PRIVATE KEY----- line"},
 		{"only the BEGIN line", "-----BEGIN RSA PRIVATE KEY-----\n", "no -----END RSA PRIVATE KEY----- line"},
 		{"damaged", "-----BEGIN PRIVATE KEY-----\n!!!\n-----END PRIVATE KEY-----\n", "PRIVATE KEY PEM block is damaged"},
 		{"key, then a cut certificate", string(key) + "-----BEGIN CERTIFICATE-----\nMIIB\n", "no -----END CERTIFICATE----- line"},

@@ -26,9 +26,9 @@ const (
 	MaxExternalRefLen = 255
 )
 
-// checkClientID checks a client id's form: a UUID, or a legacy textual id of
-// letters, digits, '_', '-' and '.'.
-func checkClientID(id string) error {
+// CheckClientID checks a client id's form: a UUID, or a legacy textual id
+// of letters, digits, '_', '-' and '.'; never a token.
+func CheckClientID(id string) error {
 	switch {
 	case strings.TrimSpace(id) == "":
 		return errors.New("grant: client id is empty: give the Maskinporten client id (a UUID from Digdir's self-service)")

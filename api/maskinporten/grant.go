@@ -104,7 +104,7 @@ func (g Grant) Validate() error {
 	if err := validateAudience(g.Audience); err != nil {
 		return err
 	}
-	if err := checkClientID(g.ClientID); err != nil {
+	if err := CheckClientID(g.ClientID); err != nil {
 		return err
 	}
 	if len(g.Scopes) == 0 {

@@ -20,9 +20,11 @@ var (
 	jwt = sync.OnceValue(func() *regexp.Regexp {
 		return regexp.MustCompile(`eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*`)
 	})
-	// A PEM block, also one cut short before its END line.
+	// A PEM block, also one cut short before its END line. Its BEGIN line
+	// must be followed by base64 or a header (Proc-Type: …), so that a
+	// message naming "-----BEGIN PRIVATE KEY-----" keeps its words.
 	pemBlock = sync.OnceValue(func() *regexp.Regexp {
-		return regexp.MustCompile(`-----BEGIN [A-Z0-9 ]*-----(?s:.*?)(?:-----END [A-Z0-9 ]*-----|$)`)
+		return regexp.MustCompile(`-----BEGIN [A-Z0-9 ]*-----\s*(?:[A-Za-z0-9+/]{16}|[A-Za-z-]+: )(?s:.*?)(?:-----END [A-Z0-9 ]*-----|$)`)
 	})
 	// A PEM body without its BEGIN line: lines of 64 (PEM) or 76 (MIME)
 	// base64 characters.

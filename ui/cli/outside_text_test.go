@@ -63,6 +63,10 @@ func TestSecretsAreNotEchoed(t *testing.T) {
 	jwk := `{"kty":"RSA","n":"AQAB","e":"AQAB","d":"` + d + `"}`
 	jwt := craftedJWT(`{"iss":"x","scope":"a:b"}`)
 	long := strings.Repeat("x", 5000)
+	truncated := filepath.Join(t.TempDir(), "cut.pem")
+	if err := os.WriteFile(truncated, []byte(pemText[:len(pemText)-30]), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct {
 		name   string
 		args   []string
@@ -75,6 +79,9 @@ func TestSecretsAreNotEchoed(t *testing.T) {
 		{"PEM as token inspect's argument", []string{"token", "inspect", pemText}, ExitUsage, line, "an argument is a key"},
 		{"PEM as a flag's value", []string{"keys", "generate", "--bits", pemText}, ExitUsage, line, "an argument is a key"},
 		{"JWT as client id", []string{"token", "--client-id", jwt, "--scope", "a:b", "--key", "k"}, ExitUsage, jwt, "is a token (JWT), not a client id"},
+		{"JWT as client id, no key", []string{"token", "--client-id", jwt, "--scope", "a:b"}, ExitUsage, jwt, "is a token (JWT), not a client id"},
+		{"PEM cut short", []string{"keys", "import", "--name", "x", "--pem", truncated}, ExitError, line,
+			"the PEM is incomplete: it has a BEGIN PRIVATE KEY line but no -----END PRIVATE KEY----- line"},
 		{"JWT in a missing file's name", []string{"keys", "import", "--name", "x", "--pem", "/nonexistent/" + jwt}, ExitError, jwt, "[redacted JWT]"},
 		{"long value", []string{"keys", "import", "--name", "x", "--pem", "/nonexistent/" + long}, ExitError, long[:200], "… (5013 characters): file name too long"},
 		{"long value with spaces", []string{"--keystore", strings.Repeat("word ", 20_000), "keys", "list"}, ExitUsage,
