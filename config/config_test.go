@@ -66,7 +66,8 @@ func TestResolve(t *testing.T) {
 
 func TestCheckURL(t *testing.T) {
 	ok := []string{"https://x.no", "http://127.0.0.1:1234", "http://[::1]:80/a", "http://localhost:9"}
-	bad := []string{"http://10.0.0.1", "ftp://x.no", "x.no", "http://127.0.0.1.example.com"}
+	bad := []string{"http://10.0.0.1", "ftp://x.no", "x.no", "http://127.0.0.1.example.com",
+		"http://evil.localhost:8080", "http://localhost.:9", "http://0.0.0.0:9", "http://[fe80::1%25lo]:9"}
 	for _, u := range ok {
 		if err := CheckURL(u); err != nil {
 			t.Errorf("CheckURL(%q) = %v", u, err)
@@ -75,6 +76,22 @@ func TestCheckURL(t *testing.T) {
 	for _, u := range bad {
 		if err := CheckURL(u); err == nil {
 			t.Errorf("CheckURL(%q) = nil, want error", u)
+		}
+	}
+}
+
+// Only literal loopback addresses and the name localhost are loopback:
+// other names are resolved through DNS, which may point anywhere.
+func TestIsLoopback(t *testing.T) {
+	for host, want := range map[string]bool{
+		"127.0.0.1": true, "127.8.9.10": true, "::1": true, "::ffff:127.0.0.1": true,
+		"localhost": true, "LOCALHOST": true,
+		"evil.localhost": false, "sandbox.maskinporten.localhost": false, "localhost.": false,
+		"localhost.example.com": false, "127.0.0.1.nip.io": false, "0.0.0.0": false, "::": false,
+		"10.0.0.1": false, "::1%lo": false, "": false,
+	} {
+		if got := IsLoopback(host); got != want {
+			t.Errorf("IsLoopback(%q) = %v, want %v", host, got, want)
 		}
 	}
 }

@@ -5,7 +5,7 @@ package config
 
 import (
 	"fmt"
-	"net"
+	"net/netip"
 	"net/url"
 	"strings"
 )
@@ -179,11 +179,14 @@ func CheckURL(raw string) error {
 	}
 }
 
-// IsLoopback reports whether host names this machine.
+// IsLoopback reports whether host is a literal loopback address
+// (127.0.0.0/8, ::1) or the name localhost. Any other name is resolved
+// through DNS, which may answer with any address (evil.localhost included),
+// so none is trusted to stay on this machine.
 func IsLoopback(host string) bool {
-	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
+	if strings.EqualFold(host, "localhost") {
 		return true
 	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
+	ip, err := netip.ParseAddr(host)
+	return err == nil && ip.Zone() == "" && ip.Unmap().IsLoopback()
 }

@@ -78,8 +78,11 @@ func TestSimServe(t *testing.T) {
 }
 
 func TestSimServeRefusesNonLoopback(t *testing.T) {
-	_, stderr, code := runPlain(t, t.TempDir(), "sim", "serve", "--addr", "0.0.0.0:0")
-	if code != ExitUsage || !strings.Contains(stderr, "loopback") {
-		t.Errorf("exit %d, stderr %q", code, stderr)
+	// A name under .localhost is resolved through DNS like any other.
+	for _, addr := range []string{"0.0.0.0:0", "evil.localhost:0", ":0"} {
+		_, stderr, code := runPlain(t, t.TempDir(), "sim", "serve", "--addr", addr)
+		if code != ExitUsage || !strings.Contains(stderr, "loopback") {
+			t.Errorf("--addr %s: exit %d, stderr %q", addr, code, stderr)
+		}
 	}
 }
