@@ -15,7 +15,8 @@ import (
 
 // The control API (/sim) seeds and inspects the simulator. It is
 // unauthenticated: it is meant for tests and for the CLI's embedded sandbox
-// on loopback, never for a network others can reach.
+// on loopback, never for a network others can reach, and guardControl
+// (guard.go) keeps web pages out of it.
 
 const maxControlBody = 1 << 20
 

@@ -77,7 +77,10 @@
 //
 // Under /sim, JSON in and out, errors as {"error": "..."} with 400 or 404.
 // Unknown request fields are errors. It is unauthenticated: serve the
-// simulator on loopback only.
+// simulator on loopback only. It answers 403 to what a web page could send
+// (guard.go): a Host that is not a literal loopback address or localhost
+// (DNS rebinding), an Origin other than the simulator's own, or a
+// cross-site Sec-Fetch-Site (CSRF).
 //
 //	GET    /sim/state                 everything: urls, orgs, scopes, clients (public keys only),
 //	                                  trusted_cas, systems, system_users

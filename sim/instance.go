@@ -29,6 +29,15 @@ type Instance struct {
 	done   chan error
 }
 
+// Server timeouts: a client gets readHeaderTimeout for the headers and
+// Config.ReadTimeout for the whole request; an idle keep-alive connection
+// is closed after idleTimeout.
+const (
+	readHeaderTimeout  = 10 * time.Second
+	defaultReadTimeout = 30 * time.Second
+	idleTimeout        = 2 * time.Minute
+)
+
 // certLifetime covers a long `sim serve` session; each Start makes a new CA.
 const certLifetime = 30 * 24 * time.Hour
 
@@ -54,7 +63,9 @@ func (s *Server) Start(addr string, useTLS bool) (*Instance, error) {
 	inst := &Instance{
 		srv: &http.Server{
 			Handler:           s.Handler(base),
-			ReadHeaderTimeout: 10 * time.Second,
+			ReadHeaderTimeout: min(readHeaderTimeout, s.cfg.ReadTimeout),
+			ReadTimeout:       s.cfg.ReadTimeout,
+			IdleTimeout:       idleTimeout,
 			ErrorLog:          log.New(logWriter{s}, "", 0),
 		},
 		done: make(chan error, 1),

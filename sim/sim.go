@@ -37,6 +37,10 @@ type Config struct {
 	// (felleslosninger/docs#455); clients that stay within 120 s are safe
 	// with both.
 	MaxGrantLifetime time.Duration
+	// ReadTimeout bounds how long a client may take to send a whole
+	// request, headers and body; 0 means 30 s. A connection that trickles
+	// a request in is closed rather than held open.
+	ReadTimeout time.Duration
 }
 
 // URLs are the simulated services' base URLs. Path prefixes on one listener
@@ -75,6 +79,9 @@ type Server struct {
 func New(cfg Config) (*Server, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
+	}
+	if cfg.ReadTimeout == 0 {
+		cfg.ReadTimeout = defaultReadTimeout
 	}
 	if cfg.MaxGrantLifetime == 0 {
 		cfg.MaxGrantLifetime = defaultMaxGrantLifetime
@@ -135,7 +142,7 @@ func (s *Server) Handler(base string) http.Handler {
 	h.mountAltinnExchange(mux) // exchange.go
 	h.mountSelfService(mux)    // selfservice.go
 	h.mountControl(mux)        // control.go
-	return s.logRequests(s.delay(s.injectFaults(mux)))
+	return s.logRequests(s.delay(s.guardControl(s.injectFaults(mux))))
 }
 
 // site is the simulator as reached at one base URL. Handlers are methods on
