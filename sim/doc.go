@@ -70,8 +70,9 @@
 //     "id"); an empty externalRef is refused rather than defaulted.
 //   - Altinn API delegation (consumer_org) is not simulated: such grants get
 //     MP-251. urn:altinn:consent is not simulated.
-//   - Signing keys live per process; tokens from an earlier run do not
-//     verify. /jwk is cacheable for five minutes only.
+//   - With a state file the signing keys are kept beside it (keyfile.go),
+//     so tokens verify across processes; in memory they live per process.
+//     /jwk is cacheable for five minutes only.
 //
 // # Control API
 //

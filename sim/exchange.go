@@ -15,7 +15,7 @@ const (
 	altinnTokenLifetime = 30 * time.Minute // GeneralSettings.JwtValidityMinutes default
 )
 
-func (h *site) altinnIssuer() string { return h.urls.Altinn + altinnOpenIDPath }
+func (h *site) altinnIssuer() string { return h.urls.AltinnIssuer }
 
 func (h *site) mountAltinnExchange(mux *http.ServeMux) {
 	mux.HandleFunc("GET "+prefixAltinn+"/authentication/api/v1/exchange/{provider}", h.altinnExchange)

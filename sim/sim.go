@@ -27,6 +27,12 @@ type Config struct {
 	// simulator never passes it secrets, tokens or assertions.
 	Logf func(format string, args ...any)
 
+	// AltinnIssuer is the iss of tokens from Altinn's token exchange. ""
+	// means the Altinn base URL plus /authentication/api/v1/openid/, as on
+	// the real platform. The embedded sandbox fixes both issuers so that its
+	// tokens name the same issuers whatever port a run listens on.
+	AltinnIssuer string
+
 	// AcceptAudWithoutSlash accepts the issuer without its trailing slash as
 	// grant audience. Digdir's docs demand the exact issuer, but Altinn's
 	// examples use the slash-less form and nobody has confirmed which the
@@ -46,13 +52,14 @@ type Config struct {
 // URLs are the simulated services' base URLs. Path prefixes on one listener
 // stand in for the separate hosts of the real services.
 type URLs struct {
-	Base         string `json:"base"`         // scheme://host:port
-	Maskinporten string `json:"maskinporten"` // token endpoint at +"/token"
-	Issuer       string `json:"issuer"`       // with trailing slash
-	SelfService  string `json:"selfservice"`  // Digdir self-service API, incl. /api/v1
-	Altinn       string `json:"altinn"`       // Altinn platform (platform.tt02.altinn.no)
-	AltinnUI     string `json:"altinn_ui"`    // Altinn approval UI (am.ui.tt02.altinn.no)
-	Control      string `json:"control"`      // the simulator's control API
+	Base         string `json:"base"`          // scheme://host:port
+	Maskinporten string `json:"maskinporten"`  // token endpoint at +"/token"
+	Issuer       string `json:"issuer"`        // with trailing slash
+	AltinnIssuer string `json:"altinn_issuer"` // iss of exchanged tokens, with trailing slash
+	SelfService  string `json:"selfservice"`   // Digdir self-service API, incl. /api/v1
+	Altinn       string `json:"altinn"`        // Altinn platform (platform.tt02.altinn.no)
+	AltinnUI     string `json:"altinn_ui"`     // Altinn approval UI (am.ui.tt02.altinn.no)
+	Control      string `json:"control"`       // the simulator's control API
 }
 
 // Path prefixes of the simulated hosts.
@@ -89,13 +96,21 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Issuer != "" && !strings.HasSuffix(cfg.Issuer, "/") {
 		return nil, fmt.Errorf("sim: issuer %q must end with a slash, like Maskinporten's", cfg.Issuer)
 	}
+	if cfg.AltinnIssuer != "" && !strings.HasSuffix(cfg.AltinnIssuer, "/") {
+		return nil, fmt.Errorf("sim: Altinn issuer %q must end with a slash, like Altinn's", cfg.AltinnIssuer)
+	}
 	st, err := openStore(cfg.StatePath, cfg.Now())
 	if err != nil {
 		return nil, err
 	}
 	s := &Server{cfg: cfg, store: st, jtis: newJTICache(), faults: &faultQueue{}}
-	// Signing keys are made per process and never persisted: issued tokens
-	// live minutes, so nothing outlives the process that could verify them.
+	// With a state file the signing keys are kept beside it (keyfile.go),
+	// so that tokens outlive the process that issued them; in memory they
+	// are made afresh.
+	if cfg.StatePath != "" {
+		s.mpKey, s.altinnKey, err = loadSigningKeys(cfg.StatePath)
+		return s, err
+	}
 	if s.mpKey, err = newSigningKey(); err != nil {
 		return nil, err
 	}
@@ -124,9 +139,13 @@ func (s *Server) URLs(base string) URLs {
 		AltinnUI:     base + prefixAltinnUI,
 		Control:      base + prefixControl,
 		Issuer:       s.cfg.Issuer,
+		AltinnIssuer: s.cfg.AltinnIssuer,
 	}
 	if u.Issuer == "" {
 		u.Issuer = u.Maskinporten + "/"
+	}
+	if u.AltinnIssuer == "" {
+		u.AltinnIssuer = u.Altinn + altinnOpenIDPath
 	}
 	return u
 }
