@@ -23,8 +23,8 @@ var Names = []string{Sandbox, Test, Prod}
 // SandboxIssuer is the issuer of the embedded simulator's Maskinporten. It is
 // fixed, not derived from the simulator's port, so that a token from an
 // earlier run still names the sandbox as its issuer although each run listens
-// on a new port. (The simulator's signing key is new in every process; a
-// verifier re-fetches the JWKS when it meets an unknown kid.)
+// on a new port. (Its signing keys are kept with its state, so such a
+// token still verifies.) It names no host that is ever contacted.
 const SandboxIssuer = "https://sandbox.maskinporten.localhost/"
 
 // Environment variables that override base URLs for every profile.

@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/systembruker/systembruker/config"
@@ -186,10 +187,20 @@ func (r *Runtime) Close() error {
 	return err
 }
 
+// sandboxAltinnIssuer is the iss of the embedded sandbox's Altinn tokens.
+// Like config.SandboxIssuer it is fixed rather than derived from the port,
+// which changes every run, so that a token stays the sandbox's own.
+const sandboxAltinnIssuer = "https://sandbox.platform.altinn.localhost" + altinnOpenIDPath
+
+// startSandbox serves the sandbox's state. The simulator keeps its signing
+// keys beside the state (not in the keychain: they are the simulator's, not
+// the user's), so a token from one command verifies in the next and may be
+// cached, and no command pays for generating keys.
 func (r *Runtime) startSandbox() error {
 	srv, err := sim.New(sim.Config{
-		StatePath: filepath.Join(r.Dirs.Data, "sandbox", "state.json"),
-		Issuer:    r.Env.Issuer,
+		StatePath:    filepath.Join(r.Dirs.Data, "sandbox", "state.json"),
+		Issuer:       r.Env.Issuer,
+		AltinnIssuer: sandboxAltinnIssuer,
 	})
 	if err != nil {
 		return fmt.Errorf("start the sandbox: %w", err)
@@ -213,6 +224,17 @@ func (r *Runtime) startSandbox() error {
 		r.http = inst.Client()
 	}
 	return nil
+}
+
+// stableURL names the service at u in what must outlive this process (the
+// token cache's keys): u itself, except for a URL the embedded sandbox
+// serves, whose port changes every run while its state and keys stay. u is
+// "" for such a URL before Connect.
+func (r *Runtime) stableURL(u string) string {
+	if r.Env.Embedded && (u == "" || r.sandbox != nil && strings.HasPrefix(u, r.sandbox.URLs.Base+"/")) {
+		return "embedded sandbox"
+	}
+	return u
 }
 
 // SandboxControlURL is the embedded simulator's control API, or "" outside

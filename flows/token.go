@@ -111,8 +111,7 @@ func wrapAnswer(err error) error {
 // answer needs: it reads the key's metadata for the kid, decides a cache
 // miss from the entry's clear expiry, reads the keychain once, and fetches
 // no metadata or key sets (the token endpoint is <MaskinportenURL>/token and
-// the audience is Env.Issuer). The embedded sandbox is never cached: its
-// signing keys die with the process, so its tokens are no use to the next.
+// the audience is Env.Issuer).
 func (r *Runtime) Token(ctx context.Context, req TokenRequest) (*TokenResult, error) {
 	j, err := r.newTokenJob(req)
 	if err != nil {
@@ -163,7 +162,7 @@ func (r *Runtime) newTokenJob(req TokenRequest) (*tokenJob, error) {
 			"import one with `systembruker keys import` (.p12, or PEM with the certificates), or drop --x5c to sign with the registered kid", req.KeyName)
 	}
 	j := &tokenJob{r: r, req: req, info: info, grant: g}
-	if !req.NoCache && !r.Env.Embedded {
+	if !req.NoCache {
 		j.cache = &tokenCache{dir: filepath.Join(r.Dirs.Cache, "tokens"), now: r.Now}
 	}
 	return j, nil
@@ -216,14 +215,14 @@ func (r *Runtime) completeTokenRequest(req TokenRequest) (TokenRequest, error) {
 func (j *tokenJob) cacheKey(altinnToken bool) string {
 	env := j.r.Env
 	k := cacheKey{
-		Env: env.Name, Issuer: env.Issuer, MaskinportenURL: env.MaskinportenURL,
+		Env: env.Name, Issuer: env.Issuer, MaskinportenURL: j.r.stableURL(env.MaskinportenURL),
 		ClientID: j.req.ClientID, KeyName: j.req.KeyName, KID: j.info.KID, X5C: j.req.X5C,
 		Scopes: j.req.Scopes, Resource: j.req.Resource,
 		SystemUserOrg: j.req.SystemUserOrg, ExternalRef: j.req.ExternalRef,
 		Altinn: altinnToken,
 	}
 	if altinnToken {
-		k.AltinnURL = env.AltinnURL
+		k.AltinnURL = j.r.stableURL(env.AltinnURL)
 	}
 	return k.hash()
 }

@@ -103,8 +103,11 @@ func (r *Runtime) Inspect(ctx context.Context, jwt string, verify bool) (*Inspec
 }
 
 func (r *Runtime) altinnIssuer() string {
-	if r.Env.AltinnURL == "" {
+	switch {
+	case r.Env.AltinnURL == "":
 		return ""
+	case r.sandbox != nil && r.Env.AltinnURL == r.sandbox.URLs.Altinn:
+		return r.sandbox.URLs.AltinnIssuer
 	}
 	return r.Env.AltinnURL + altinnOpenIDPath
 }
@@ -130,8 +133,9 @@ func (r *Runtime) verify(ctx context.Context, jwt, iss string, in *Inspection) e
 		return err
 	}
 	v := &maskinporten.Verifier{HTTP: r.HTTP(), JWKSURL: jwksURL, Issuer: iss, Now: r.Now}
-	// The embedded sandbox listens on a new port with new keys each run, so
-	// caching its key sets on disk would only collect dead files.
+	// The embedded sandbox listens on a new port each run, so caching its
+	// key sets on disk by URL would only collect dead files; it serves them
+	// from this process anyway.
 	if !r.Env.Embedded {
 		v.Cache = r.jwksCache()
 	}
@@ -139,8 +143,8 @@ func (r *Runtime) verify(ctx context.Context, jwt, iss string, in *Inspection) e
 	if err != nil {
 		hint := "the token was changed after it was issued, or it comes from another environment: check --env"
 		if r.Env.Embedded {
-			hint = "the embedded sandbox makes new signing keys every run, so only tokens from this run verify: " +
-				"use `systembruker sim serve` for tokens that outlive one command"
+			hint = "the token was changed after it was issued, or it comes from another environment (check --env), " +
+				"or the sandbox's signing keys were replaced since (" + filepath.Join("sandbox", "state.signing-keys.json") + " in the data folder)"
 		}
 		return &VerifyError{Err: err, hint: hint}
 	}
@@ -178,7 +182,9 @@ func (r *Runtime) jwksURLFor(ctx context.Context, iss string) (string, error) {
 // altinnJWKSURL reads jwks_uri from Altinn's openid-configuration, cached
 // as long as the key sets are.
 func (r *Runtime) altinnJWKSURL(ctx context.Context, iss string) (string, error) {
-	metaURL := iss + ".well-known/openid-configuration"
+	// From the environment's Altinn URL, not the issuer: they differ in the
+	// embedded sandbox, whose issuer names no host.
+	metaURL := r.Env.AltinnURL + altinnOpenIDPath + ".well-known/openid-configuration"
 	cache := r.jwksCache()
 	if !r.Env.Embedded {
 		if u, fresh := cache.jwksURI(metaURL, r.Now(), maskinporten.DefaultJWKSMaxAge); fresh {

@@ -175,20 +175,17 @@ func TestTokenEmbeddedSandbox(t *testing.T) {
 		}
 	}
 
-	// The embedded sandbox's tokens die with it: never cached.
+	// The sandbox's tokens are cached like any others.
 	again, err := rt.Token(ctx, TokenRequest{})
-	if err != nil || again.FromCache || again.AccessToken == mp.AccessToken {
+	if err != nil || !again.FromCache || again.AccessToken != mp.AccessToken {
 		t.Errorf("second token: from cache %v, same %v, err %v", again.FromCache, again.AccessToken == mp.AccessToken, err)
-	}
-	if _, err := os.Stat(filepath.Join(dirs.Cache, "tokens")); !os.IsNotExist(err) {
-		t.Errorf("the embedded sandbox wrote the token cache (%v)", err)
 	}
 
 	alt, err := rt.Token(ctx, TokenRequest{Altinn: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !alt.Altinn || alt.Claims["iss"] != rt.Env.AltinnURL+altinnOpenIDPath || alt.ExpiresIn < 1700 || alt.Scope != tokenScope {
+	if !alt.Altinn || alt.Claims["iss"] != sandboxAltinnIssuer || alt.ExpiresIn < 1700 || alt.Scope != tokenScope {
 		t.Errorf("Altinn token: %+v, claims %v", *alt, alt.Claims)
 	}
 
@@ -230,16 +227,33 @@ func TestTokenEmbeddedSandbox(t *testing.T) {
 	_, err = rt.Inspect(ctx, foreign, true)
 	var ve *VerifyError
 	if !errors.As(err, &ve) || !strings.Contains(err.Error(), `which sandbox does not trust: it trusts `+config.SandboxIssuer+" (Maskinporten) and "+
-		rt.Env.AltinnURL+altinnOpenIDPath+" (Altinn)") || !strings.Contains(ve.Hint(), "--env") {
+		sandboxAltinnIssuer+" (Altinn)") || !strings.Contains(ve.Hint(), "--env") {
 		t.Errorf("foreign issuer: %v", err)
 	}
 
-	// The next run's sandbox has new keys: an old token no longer verifies,
-	// and the hint says why.
+	// The next run's sandbox, on another port, is the same sandbox: its
+	// tokens verify there, and its cache serves them without a request.
 	next := openTokenRuntime(t, dirs, service)
-	_, err = next.Inspect(ctx, mp.AccessToken, true)
-	if !errors.As(err, &ve) || !strings.Contains(ve.Hint(), "new signing keys every run") {
-		t.Errorf("old sandbox token: %v", err)
+	next.Facts.OrgNo, next.Facts.ClientID, next.Facts.KeyName, next.Facts.Scopes = sim.DemoVendorOrgNo, client.ClientID, "main", []string{tokenScope}
+	for _, tok := range []*TokenResult{mp, alt} {
+		if in, err := next.Inspect(ctx, tok.AccessToken, true); err != nil || !in.Verified {
+			t.Errorf("the next run does not verify the %s token: %v", tok.Claims["iss"], err)
+		}
+	}
+	if next.Env.MaskinportenURL == rt.Env.MaskinportenURL {
+		t.Errorf("both runs served %s: the test proves nothing", rt.Env.MaskinportenURL)
+	}
+	for _, want := range []*TokenResult{again, alt} {
+		got, err := next.Token(ctx, TokenRequest{Altinn: want.Altinn})
+		if err != nil || !got.FromCache || got.AccessToken != want.AccessToken {
+			t.Errorf("next run, Altinn %v: from cache %v, same token %v, err %v", want.Altinn, got != nil && got.FromCache, got != nil && got.AccessToken == want.AccessToken, err)
+		}
+	}
+
+	// A tampered token fails, and the hint names the sandbox's causes.
+	tampered := mp.AccessToken[:len(mp.AccessToken)-4] + "AAAA"
+	if _, err := next.Inspect(ctx, tampered, true); !errors.As(err, &ve) || !strings.Contains(ve.Hint(), "signing keys were replaced") {
+		t.Errorf("tampered sandbox token: %v", err)
 	}
 }
 

@@ -27,7 +27,8 @@ import (
 //
 //   - Each entry is a file <Cache>/tokens/<hash>.json (mode 0600, folder
 //     0700), where <hash> is the SHA-256 of the cache key: environment,
-//     Maskinporten and Altinn URLs, client id, key name and kid, kid or x5c,
+//     Maskinporten and Altinn URLs (the embedded sandbox's by name, since
+//     its port changes every run), client id, key name and kid, kid or x5c,
 //     sorted scopes, resource, system-user org, externalRef, and whether it
 //     is an Altinn token.
 //   - The file holds the token's expiry in the clear, so a miss or a stale
