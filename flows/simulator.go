@@ -33,7 +33,7 @@ type Simulator struct {
 
 // StartSimulator serves the whole simulator until Close.
 func StartSimulator(o SimulatorOptions) (*Simulator, error) {
-	srv, err := sim.New(sim.Config{StatePath: o.State, Latency: o.Latency})
+	srv, err := sim.New(sim.Config{StatePath: o.State, Latency: o.Latency, Exclusive: true})
 	if err != nil {
 		return nil, err
 	}

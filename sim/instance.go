@@ -13,8 +13,10 @@ import (
 	"math/big"
 	"net"
 	"net/http"
+	"os"
 	"strings"
 	"time"
+	"unicode"
 )
 
 // Instance is a running simulator listener.
@@ -24,9 +26,10 @@ type Instance struct {
 	// Client) to talk to the instance.
 	CA *x509.Certificate
 
-	srv    *http.Server
-	client *http.Client
-	done   chan error
+	srv     *http.Server
+	client  *http.Client
+	done    chan error
+	release func() // gives up the state, for an exclusive simulator
 }
 
 // Server timeouts: a client gets readHeaderTimeout for the headers and
@@ -60,6 +63,13 @@ func (s *Server) Start(addr string, useTLS bool) (*Instance, error) {
 		scheme = "https"
 	}
 	base := scheme + "://" + net.JoinHostPort(host, fmt.Sprint(tcp.Port))
+	release := func() {}
+	if s.cfg.Exclusive && s.cfg.StatePath != "" {
+		if release, err = s.own(base); err != nil {
+			ln.Close()
+			return nil, err
+		}
+	}
 	inst := &Instance{
 		srv: &http.Server{
 			Handler:           s.Handler(base),
@@ -68,7 +78,8 @@ func (s *Server) Start(addr string, useTLS bool) (*Instance, error) {
 			IdleTimeout:       idleTimeout,
 			ErrorLog:          log.New(logWriter{s}, "", 0),
 		},
-		done: make(chan error, 1),
+		done:    make(chan error, 1),
+		release: release,
 	}
 	inst.URLs = s.URLs(base)
 	transport := http.DefaultTransport.(*http.Transport).Clone()
@@ -77,6 +88,7 @@ func (s *Server) Start(addr string, useTLS bool) (*Instance, error) {
 		inst.CA, leaf, err = newServerCert(tcp.IP)
 		if err != nil {
 			ln.Close()
+			release()
 			return nil, err
 		}
 		inst.srv.TLSConfig = &tls.Config{Certificates: []tls.Certificate{leaf}, MinVersion: tls.VersionTLS12}
@@ -97,6 +109,28 @@ func (s *Server) Start(addr string, useTLS bool) (*Instance, error) {
 	return inst, nil
 }
 
+// own takes the state for this simulator alone, serving at base, or names
+// the simulator that has it.
+func (s *Server) own(base string) (release func(), err error) {
+	lock := s.cfg.StatePath + ".owner"
+	release, holder, err := holdLock(lock, fmt.Sprintf("pid %d serving %s", os.Getpid(), base))
+	if errors.Is(err, errHeld) {
+		// The note is another process's text: printable characters only.
+		holder = strings.TrimSpace(strings.Map(func(r rune) rune {
+			if unicode.IsPrint(r) {
+				return r
+			}
+			return -1
+		}, holder))
+		if holder == "" {
+			holder = "starting up"
+		}
+		return nil, fmt.Errorf("sim: another simulator (%s) already serves the state %s: stop it first, or serve another state file (lock: %s)",
+			holder, s.cfg.StatePath, lock)
+	}
+	return release, err
+}
+
 // Client returns an HTTP client that trusts the instance's CA.
 func (i *Instance) Client() *http.Client { return i.client }
 
@@ -112,6 +146,7 @@ func (i *Instance) CAPEM() []byte {
 func (i *Instance) Close() error {
 	err := i.srv.Close()
 	i.client.CloseIdleConnections()
+	i.release()
 	if serveErr := <-i.done; !errors.Is(serveErr, http.ErrServerClosed) && err == nil {
 		err = serveErr
 	}

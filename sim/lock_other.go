@@ -36,3 +36,23 @@ func lockFile(path string) (unlock func(), err error) {
 		time.Sleep(5 * time.Millisecond)
 	}
 }
+
+// holdLock creates path exclusively, with note in it, until release removes
+// it. A file left by a crashed process must be removed by hand: the error
+// names it. When the lock is taken, holder is the note its holder wrote.
+func holdLock(path, note string) (release func(), holder string, err error) {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, fs.ErrExist) {
+		data, _ := os.ReadFile(path)
+		if len(data) > 200 {
+			data = data[:200]
+		}
+		return nil, string(data), errHeld
+	}
+	if err != nil {
+		return nil, "", err
+	}
+	f.WriteString(note)
+	f.Close()
+	return func() { os.Remove(path) }, "", nil
+}

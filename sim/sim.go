@@ -27,6 +27,10 @@ type Config struct {
 	// simulator never passes it secrets, tokens or assertions.
 	Logf func(format string, args ...any)
 
+	// Exclusive makes Start refuse to serve StatePath while another
+	// exclusive simulator serves it (`sim serve`; the embedded sandbox, of
+	// which several commands may run at once, shares the state instead).
+	Exclusive bool
 	// AltinnIssuer is the iss of tokens from Altinn's token exchange. ""
 	// means the Altinn base URL plus /authentication/api/v1/openid/, as on
 	// the real platform. The embedded sandbox fixes both issuers so that its

@@ -187,6 +187,9 @@ func writeFileAtomic(path string, data []byte) error {
 // that a hung peer produces an error instead of a hung request.
 const lockWait = 10 * time.Second
 
+// errHeld reports a lock that holdLock found taken.
+var errHeld = errors.New("held by another process")
+
 func errLocked(path string) error {
 	return fmt.Errorf("sim: %s has been locked by another process for more than %v: stop the other simulator or remove the lock file", path, lockWait)
 }

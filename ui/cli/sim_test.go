@@ -63,6 +63,12 @@ func TestSimServe(t *testing.T) {
 		t.Errorf("metadata issuer %q, token endpoint %q; want %q and %q", meta.Issuer, meta.TokenEndpoint, mp+"/", mp+"/token")
 	}
 
+	// A second simulator on the same state is refused, naming the first.
+	_, stderr, code := runPlain(t, home, "sim", "serve", "--state", filepath.Join(home, "state.json"))
+	if code != ExitError || !strings.Contains(stderr, "another simulator (pid ") || !strings.Contains(stderr, "state.json.owner") {
+		t.Errorf("second sim serve: exit %d, stderr %q; want 1 and the first one named", code, stderr)
+	}
+
 	stop()
 	select {
 	case code := <-done:
