@@ -164,6 +164,13 @@ func rar(orgNo string, extra map[string]any) []any {
 	return []any{item}
 }
 
+// rarParty is a system-user element whose systemuser_org has the given
+// authority and ID.
+func rarParty(authority, id string) []any {
+	return []any{map[string]any{"type": rarSystemUser,
+		"systemuser_org": map[string]any{"authority": authority, "ID": id}}}
+}
+
 func TestTokenRejections(t *testing.T) {
 	f := newGrantFixture(t, Config{})
 	iss := f.inst.URLs.Issuer
@@ -256,6 +263,19 @@ func TestTokenRejections(t *testing.T) {
 			claims: func(c map[string]any) { c["authorization_details"] = rar(customerA, nil) },
 			status: 400, err: "invalid_altinn_customer_configuration", mp: "MP-303",
 			stem: msgRARValues + " Client " + f.otherClient + " is not in the clientId list"},
+		// customerA has a system user, so only the party's form is wrong.
+		{name: "RAR with another authority", claims: func(c map[string]any) {
+			c["authorization_details"] = rarParty(iso6523Authority+"-x", "0192:"+customerA)
+		}, status: 400, err: "invalid_altinn_customer_configuration", mp: "MP-303", stem: msgRARValues + " systemuser_org.authority"},
+		{name: "RAR without authority", claims: func(c map[string]any) {
+			c["authorization_details"] = []any{map[string]any{"type": rarSystemUser, "systemuser_org": map[string]any{"ID": "0192:" + customerA}}}
+		}, status: 400, err: "invalid_altinn_customer_configuration", mp: "MP-303", stem: msgRARValues + " systemuser_org.authority"},
+		{name: "RAR with a bare org number", claims: func(c map[string]any) {
+			c["authorization_details"] = rarParty(iso6523Authority, customerA)
+		}, status: 400, err: "invalid_altinn_customer_configuration", mp: "MP-303", stem: msgRARValues + " systemuser_org.ID"},
+		{name: "RAR with another ICD", claims: func(c map[string]any) {
+			c["authorization_details"] = rarParty(iso6523Authority, "9908:"+customerA)
+		}, status: 400, err: "invalid_altinn_customer_configuration", mp: "MP-303", stem: msgRARValues + " systemuser_org.ID"},
 		{name: "RAR with invalid org number", claims: func(c map[string]any) {
 			c["authorization_details"] = rar("310000001", nil)
 		}, status: 400, err: "invalid_altinn_customer_configuration", mp: "MP-303", stem: msgRARValues + " systemuser_org.ID"},
