@@ -74,6 +74,7 @@ func TestControlErrors(t *testing.T) {
 		{"empty external_ref", "POST", "/systemusers", map[string]any{"system_id": DemoVendorOrgNo + "_sys", "party_org_no": customerA, "external_ref": ""}, 400, "must not be empty"},
 		{"fault on control API", "POST", "/faults", map[string]any{"path_prefix": "/sim/state", "status": 500, "count": 1}, 400, "control API"},
 		{"fault without status", "POST", "/faults", map[string]any{"path_prefix": "/maskinporten", "count": 1}, 400, "status"},
+		{"drop_key with a status", "POST", "/faults", map[string]any{"path_prefix": "/selfservice", "count": 1, "drop_key": true, "status": 500}, 400, "drop_key answers normally"},
 		{"trust a leaf", "POST", "/trust", map[string]any{"pem": certPEM(newTestCA(t, "ca").leaf(t, 2, DemoVendorOrgNo))}, 400, "not a CA"},
 		{"trust no PEM", "POST", "/trust", map[string]any{"pem": "hello"}, 400, "no CERTIFICATE"},
 		{"trust a private key", "POST", "/trust", map[string]any{"pem": "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n"}, 400, "private key"},

@@ -95,12 +95,14 @@
 //	POST   /sim/systems               {id: "<vendor>_<name>", vendor_org_no, client_ids[]} -> 201 system
 //	POST   /sim/systemusers           {system_id, party_org_no, external_ref?, type?: standard|agent}
 //	                                  -> 201 {id, system_id, party_org_no, external_ref, type, ...}
-//	POST   /sim/faults                {path_prefix, status, count, retry_after_seconds?, close_connection?} -> 201
+//	POST   /sim/faults                {path_prefix, status, count, retry_after_seconds?, close_connection?}
+//	                                  or {path_prefix, count, drop_key: true} -> 201
 //	DELETE /sim/faults                clears pending faults -> 204
 //
 // Faults make the next count requests under path_prefix fail with status
 // (and Retry-After) or a dropped connection; the control API itself is never
-// faulted.
+// faulted. A drop_key fault makes the next count key-set writes (POST or PUT
+// .../jwks) under path_prefix store and answer the set without its last key.
 //
 // # State
 //

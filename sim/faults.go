@@ -11,12 +11,18 @@ import (
 // fault makes the next Count requests under PathPrefix fail, to test client
 // retries: with Status (and Retry-After when RetryAfterSeconds > 0), or by
 // dropping the connection without an answer.
+//
+// A DropKey fault instead makes the next Count key-set writes under
+// PathPrefix (POST or PUT .../clients/{id}/jwks) lose the last key posted:
+// the set is stored and answered without it, as if the service had dropped
+// it. Clients must notice that a key they posted is missing.
 type fault struct {
 	PathPrefix        string `json:"path_prefix"`
 	Status            int    `json:"status,omitempty"`
 	Count             int    `json:"count"`
 	RetryAfterSeconds int    `json:"retry_after_seconds,omitempty"`
 	CloseConnection   bool   `json:"close_connection,omitempty"`
+	DropKey           bool   `json:"drop_key,omitempty"`
 }
 
 func (f *fault) check() error {
@@ -27,6 +33,10 @@ func (f *fault) check() error {
 		return fmt.Errorf("path_prefix %q would break the control API, which is never faulted", f.PathPrefix)
 	case f.Count < 1:
 		return fmt.Errorf("count must be at least 1, got %d", f.Count)
+	case f.DropKey && (f.CloseConnection || f.Status != 0 || f.RetryAfterSeconds != 0):
+		return fmt.Errorf("drop_key answers normally: it takes no status, retry_after_seconds or close_connection")
+	case f.DropKey:
+		return nil
 	case !f.CloseConnection && (f.Status < 400 || f.Status > 599):
 		return fmt.Errorf("status must be an HTTP error status (400-599), got %d; or set close_connection", f.Status)
 	case f.RetryAfterSeconds < 0:
@@ -53,12 +63,13 @@ func (q *faultQueue) clear() {
 	q.list = nil
 }
 
-// take consumes one use of the first fault matching path.
-func (q *faultQueue) take(path string) (fault, bool) {
+// take consumes one use of the first fault of its kind (dropKey or an
+// error) matching path.
+func (q *faultQueue) take(path string, dropKey bool) (fault, bool) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	for i, f := range q.list {
-		if !strings.HasPrefix(path, f.PathPrefix) {
+		if f.DropKey != dropKey || !strings.HasPrefix(path, f.PathPrefix) {
 			continue
 		}
 		f.Count--
@@ -78,7 +89,7 @@ func (s *Server) injectFaults(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		f, ok := s.faults.take(r.URL.Path)
+		f, ok := s.faults.take(r.URL.Path, false)
 		if !ok {
 			next.ServeHTTP(w, r)
 			return

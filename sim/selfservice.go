@@ -207,6 +207,10 @@ func (h *site) ssPutJWKS(w http.ResponseWriter, r *http.Request, c *caller) {
 		h.ssFail(w, err)
 		return
 	}
+	if _, ok := h.faults.take(r.URL.Path, true); ok {
+		h.logf("sim: %s %s: injected fault: key %q dropped", r.Method, r.URL.Path, keys[len(keys)-1].Kid)
+		keys = keys[:len(keys)-1]
+	}
 	h.ssMutateClient(w, r, c, http.StatusOK, func(st *stateData, reg *clientReg) (any, error) {
 		reg.Keys, reg.LastUpdated = keys, now
 		return ssJWKSOf(reg), nil

@@ -309,3 +309,47 @@ func TestReplaceJWKSRefusesBeforeSending(t *testing.T) {
 		})
 	}
 }
+
+// A key set that comes back without a key that was posted is an error that
+// names the key, never a quiet success: the simulator drops it on request.
+func TestKeyWriteNoticesADroppedKey(t *testing.T) {
+	h := newHarness(t)
+	id := h.newClient("dropped").ClientID
+	if _, err := h.api.AddKey(t.Context(), id, publicJWK(0, "k1")); err != nil {
+		t.Fatal(err)
+	}
+	dropNext := func() { h.fault("/clients/"+id+"/jwks", map[string]any{"count": 1, "drop_key": true}) }
+	kids := func() []string {
+		var out []string
+		for _, k := range h.storedKeys(id) {
+			var kid string
+			json.Unmarshal(k["kid"], &kid)
+			out = append(out, kid)
+		}
+		return out
+	}
+
+	dropNext()
+	_, err := h.api.AddKey(t.Context(), id, publicJWK(1, "k2"))
+	if err == nil || !strings.Contains(err.Error(), "lacks keys k2") || !strings.Contains(err.Error(), "client keys list "+id) {
+		t.Fatalf("AddKey with the key dropped: err = %v, want one naming k2 and the command to check", err)
+	}
+	if got := kids(); !slices.Equal(got, []string{"k1"}) {
+		t.Fatalf("stored kids %v, want [k1]: the simulator did not drop k2", got)
+	}
+	// Safe to re-run: the key goes in this time.
+	for _, k := range []struct {
+		i   int
+		kid string
+	}{{1, "k2"}, {2, "k3"}} {
+		if _, err := h.api.AddKey(t.Context(), id, publicJWK(k.i, k.kid)); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	// Removing k1 posts k2 and k3 back; losing k3 on the way is reported.
+	dropNext()
+	if _, err := h.api.RemoveKey(t.Context(), id, "k1"); err == nil || !strings.Contains(err.Error(), "lacks keys k3") {
+		t.Fatalf("RemoveKey with a key dropped: err = %v, want one naming k3", err)
+	}
+}
