@@ -625,6 +625,48 @@ func TestTokenCache(t *testing.T) {
 	}
 }
 
+// A cached system-user token is for one customer only: asking for another
+// customer fetches that customer's token, and each is reused for its own.
+func TestTokenCacheSystemUser(t *testing.T) {
+	fx := newTokenFixture(t)
+	const systemID = sim.DemoVendorOrgNo + "_regnskap"
+	fx.control("POST", "/systems", map[string]any{
+		"id": systemID, "vendor_org_no": sim.DemoVendorOrgNo, "client_ids": []string{fx.clientID},
+	}, nil)
+	customers := []string{"310007919", "310055433"}
+	for _, org := range customers {
+		fx.control("POST", "/systemusers", map[string]any{"system_id": systemID, "party_org_no": org}, nil)
+	}
+	requests := func() int { return fx.simCount("POST /maskinporten/token ") }
+	customerOf := func(tok string) string {
+		b, _ := json.Marshal(fx.verifyAtSim(tok)["authorization_details"])
+		var rar []struct {
+			Org struct{ ID string } `json:"systemuser_org"`
+		}
+		json.Unmarshal(b, &rar)
+		if len(rar) != 1 {
+			t.Fatalf("authorization_details %s: want one element", b)
+		}
+		return strings.TrimPrefix(rar[0].Org.ID, "0192:")
+	}
+
+	tokens := map[string]string{}
+	for i, org := range customers {
+		tokens[org] = fx.token("--systemuser-org", org)
+		if got := customerOf(tokens[org]); got != org || requests() != i+1 {
+			t.Fatalf("--systemuser-org %s: token for %s after %d requests; want %s's own, fetched", org, got, requests(), org)
+		}
+	}
+	for _, org := range customers {
+		if fx.token("--systemuser-org", org) != tokens[org] {
+			t.Errorf("--systemuser-org %s again: not the cached token", org)
+		}
+	}
+	if plain := fx.token(); plain == tokens[customers[0]] || plain == tokens[customers[1]] || requests() != 3 {
+		t.Errorf("a plain token after system-user ones: reused one %v, %d requests; want a new one, 3", plain == tokens[customers[0]] || plain == tokens[customers[1]], requests())
+	}
+}
+
 // fakeJWT builds an unsigned-looking JWT with the given claims: enough to
 // decode, never to verify.
 func fakeJWT(claims map[string]any) string {
