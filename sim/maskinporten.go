@@ -19,8 +19,9 @@ const (
 	clockSkew               = 10 * time.Second // Maskinporten's tolerance on iat and exp
 	defaultMaxGrantLifetime = 120 * time.Second
 
-	// jwksMaxAge is short on purpose: the signing key is made per process,
-	// so a client must not trust a cached copy for long.
+	// jwksMaxAge is short on purpose: an in-memory simulator makes its
+	// signing key per process, and a deleted key file means new keys, so a
+	// client must not trust a cached copy for long.
 	jwksMaxAge = "public, max-age=300"
 
 	maxTokenRequestBytes = 64 << 10
