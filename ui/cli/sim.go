@@ -45,8 +45,10 @@ the Altinn APIs — on a loopback address until interrupted, and print the base
 URLs to point systembruker (or your own integration) at.
 
 By default it serves the same state as the embedded sandbox, so what you set
-up in the wizard is there. Its control API (/sim) is unauthenticated: it is
-for tests on this machine only.`,
+up in the wizard is there, and signs with the same simulator keys, kept with
+that state. One sim serve at a time may serve a state. Its control API (/sim)
+is unauthenticated: it is for tests on this machine only, and refuses
+requests from web pages (a foreign Host or Origin).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if o.State == "" {
@@ -75,7 +77,7 @@ func runSimServe(cmd *cobra.Command, f *Factory, o simServeOptions) error {
 		return usageErrorf("--addr %q: %v", o.Addr, err)
 	}
 	if !config.IsLoopback(host) {
-		return usageErrorf("--addr %q: the simulator only listens on loopback (127.0.0.1, ::1, localhost)", o.Addr)
+		return usageErrorf("--addr %q: the simulator only listens on loopback: 127.0.0.1 (or another 127.x.x.x), ::1 or localhost; other names resolve through DNS, which may point anywhere", o.Addr)
 	}
 	if o.CAOut != "" && !o.TLS {
 		return usageErrorf("--ca-out needs --tls")
