@@ -349,3 +349,12 @@ func short(id string) string {
 	}
 	return id[:10] + "…"
 }
+
+// p12PasswordGroup asks for the .p12 file's password.
+func p12PasswordGroup(a *onboardAnswers) *huh.Group {
+	return huh.NewGroup(huh.NewInput().
+		Title("Password for the .p12 file").
+		Description("It unlocks the file once; the key is then kept in the keystore without it.").
+		EchoMode(huh.EchoModePassword).
+		Value(&a.P12Password))
+}
