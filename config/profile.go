@@ -40,6 +40,10 @@ type EnvProfile struct {
 	KID        string     `json:"kid,omitempty"`
 	Scopes     []string   `json:"scopes,omitempty"`
 	KeyExpires *time.Time `json:"key_expires,omitempty"`
+	// Proven is the last fresh token Maskinporten issued for a client and
+	// key of this profile. It names them, so a new client or key counts as
+	// unproven until a token comes for it: see IsProven.
+	Proven *Proof `json:"proven,omitempty"`
 
 	// The admin client that may call Digdir's self-service API.
 	AdminClientID string `json:"admin_client_id,omitempty"`
@@ -49,6 +53,21 @@ type EnvProfile struct {
 	SystemID string `json:"system_id,omitempty"`
 
 	URLs URLs `json:"urls,omitempty"`
+}
+
+// Proof is a client and key that Maskinporten issued a token for, and when.
+type Proof struct {
+	ClientID string    `json:"client_id"`
+	KID      string    `json:"kid"`
+	At       time.Time `json:"at"`
+}
+
+// IsProven reports whether the recorded client and key have been proven
+// with a token: recorded alone, they may still be refused (a scope not
+// granted, a key not registered, a client Digdir has not made usable yet).
+func (e *EnvProfile) IsProven() bool {
+	p := e.Proven
+	return p != nil && e.ClientID != "" && p.ClientID == e.ClientID && p.KID == e.KID
 }
 
 // ValidProfileName checks a profile name (it becomes part of file and

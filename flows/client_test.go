@@ -172,3 +172,56 @@ func TestRemoveSigningKeyAndDeleteClient(t *testing.T) {
 		t.Error("the deleted client is still listed")
 	}
 }
+
+// A recorded client is proven only once Maskinporten issues a token for it
+// and the profile's key: a failed proof leaves it recorded, not proven, on
+// every later run; a token proves it; a rotation keeps it proven with the
+// new key.
+func TestProofRecorded(t *testing.T) {
+	h := newHome(t)
+	rt := h.open()
+	ctx := context.Background()
+	res := withClient(t, rt, "first")
+	clientStep := func() Step { return h.open().Journey()[1] }
+	if s := clientStep(); s.State != StateUnproven || !strings.Contains(s.Command, "systembruker token --scope") {
+		t.Fatalf("created, never proven: client step = %+v, want %q with the token command", s, StateUnproven)
+	}
+
+	// The portal path with a scope the client lacks: recorded, proof refused.
+	rt = h.open()
+	_, err := rt.UseClient(ctx, UseClientRequest{ClientID: res.Client.ClientID, KeyName: "first", Scopes: []string{"nosuch:scope"}})
+	var pe *ProofError
+	if !errors.As(err, &pe) {
+		t.Fatalf("UseClient = %v, want a *ProofError", err)
+	}
+	if f := h.open().Facts; f.ClientID != res.Client.ClientID || f.IsProven() {
+		t.Fatalf("after a failed proof: profile = %+v, want the client recorded and not proven", f)
+	}
+	if s := clientStep(); s.State != StateUnproven {
+		t.Errorf("after a failed proof: client step = %+v, want %q", s, StateUnproven)
+	}
+
+	// A token for the profile's client and key proves them.
+	rt = h.open()
+	if _, err := rt.Token(ctx, TokenRequest{Scopes: []string{demoScope}, NoCache: true}); err != nil {
+		t.Fatal(err)
+	}
+	f := h.open().Facts
+	if !f.IsProven() || f.Proven.KID != f.KID || f.Proven.At.IsZero() {
+		t.Fatalf("after a token: proof = %+v, want client %s and kid %s", f.Proven, f.ClientID, f.KID)
+	}
+	if s := clientStep(); s.State != StateDone {
+		t.Errorf("after a token: client step = %+v, want %q", s, StateDone)
+	}
+
+	// A rotation proves the new key before switching to it.
+	rt = h.open()
+	rt.Facts.Scopes = []string{demoScope}
+	done, err := rt.RotateKey(ctx, api(t, rt), RotateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f := h.open().Facts; !f.IsProven() || f.Proven.KID != done.NewKID {
+		t.Errorf("after a rotation: proof = %+v, want the new kid %s", f.Proven, done.NewKID)
+	}
+}

@@ -27,6 +27,9 @@ const (
 	StateWarn     State = "attention" // done, but something needs a look (a key expiring)
 	StateReady    State = "ready"     // can be used now; a step with nothing to finish (tokens)
 	StateNotBuilt State = "not built yet"
+	// StateUnproven: recorded, but no token has shown that it works yet
+	// (the proof failed, or was never tried).
+	StateUnproven State = "recorded, not proven"
 )
 
 // Step is one line of the journey as the home screen shows it.
@@ -73,10 +76,13 @@ func (r *Runtime) keysStep() Step {
 	return s
 }
 
-// clientStep is done once the profile records a client. It asks for
-// attention when the client has no signing key recorded, or when that key
-// has expired or expires within ExpiryWarning: by Digdir's date when known,
-// else by the keystore's (a virksomhetssertifikat's end).
+// clientStep is done once the profile records a client and a token has
+// proven it with its key. It asks for attention when the client has no
+// signing key recorded, or when that key has expired or expires within
+// ExpiryWarning: by Digdir's date when known, else by the keystore's (a
+// virksomhetssertifikat's end). Otherwise, until a token proves them, the
+// client and key are only recorded, and the step names the command that
+// proves them.
 func (r *Runtime) clientStep() Step {
 	f := r.Facts
 	s := Step{ID: StepClient, Title: "Maskinporten client", State: StateTodo, Command: "systembruker client create"}
@@ -96,7 +102,7 @@ func (r *Runtime) clientStep() Step {
 		}
 	}
 	if exp == nil {
-		return s
+		return r.unproven(s)
 	}
 	now := r.Now()
 	date := exp.UTC().Format(time.DateOnly)
@@ -106,10 +112,33 @@ func (r *Runtime) clientStep() Step {
 	case exp.Sub(now) < ExpiryWarning:
 		s.State, s.Detail = StateWarn, "key "+f.KeyName+" expires on "+date+": rotate it before then"
 	default:
-		return s
+		return r.unproven(s)
 	}
 	s.Command = "systembruker keys rotate"
 	return s
+}
+
+// unproven turns a done client step into a recorded one while no token has
+// proven the client and key: a token fetched now proves them.
+func (r *Runtime) unproven(s Step) Step {
+	f := r.Facts
+	if f.IsProven() {
+		return s
+	}
+	s.State, s.Detail = StateUnproven, "client "+f.ClientID+": no token has proven it yet"
+	s.Command = r.ProveCommand()
+	return s
+}
+
+// ProveCommand is the command that proves the profile's client and key: a
+// token with one of its scopes, or without scopes recorded, recording the
+// client again (which proves it with the system-user scopes).
+func (r *Runtime) ProveCommand() string {
+	f := r.Facts
+	if len(f.Scopes) == 0 {
+		return "systembruker client use " + f.ClientID + " --key " + f.KeyName
+	}
+	return "systembruker token --scope " + exampleScope(f.Scopes)
 }
 
 // tokensStep is ready once a client with a key in the keystore is

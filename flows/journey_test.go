@@ -16,6 +16,7 @@ func TestJourney(t *testing.T) {
 	now := time.Date(2026, 3, 2, 9, 30, 0, 0, time.UTC)
 	soon, past, later := now.Add(10*24*time.Hour), now.Add(-time.Hour), now.Add(200*24*time.Hour)
 	scopes := ProposedScopes(false, []string{"skatteetaten:mvameldingvalidering"})
+	proof := &config.Proof{ClientID: "c1", KID: "kid1", At: past}
 	tests := []struct {
 		name   string
 		facts  config.EnvProfile
@@ -36,17 +37,39 @@ func TestJourney(t *testing.T) {
 		},
 		{
 			name:   "ready",
-			facts:  config.EnvProfile{ClientID: "c1", KeyName: "signing", Scopes: scopes, KeyExpires: &later},
+			facts:  config.EnvProfile{ClientID: "c1", KID: "kid1", Proven: proof, KeyName: "signing", Scopes: scopes, KeyExpires: &later},
 			key:    true,
 			client: Step{State: StateDone, Detail: "client c1"},
 			tokens: Step{State: StateReady, Command: "systembruker token --scope skatteetaten:mvameldingvalidering"},
 		},
 		{
 			name:   "only system-user scopes",
-			facts:  config.EnvProfile{ClientID: "c1", KeyName: "signing", Scopes: SystemUserScopes},
+			facts:  config.EnvProfile{ClientID: "c1", KID: "kid1", Proven: proof, KeyName: "signing", Scopes: SystemUserScopes},
 			key:    true,
 			client: Step{State: StateDone, Detail: "client c1"},
 			tokens: Step{State: StateReady, Command: "systembruker token --scope " + SystemUserScopes[0]},
+		},
+		{
+			name:   "recorded, not proven",
+			facts:  config.EnvProfile{ClientID: "c1", KeyName: "signing", KID: "kid1", Scopes: scopes, KeyExpires: &later},
+			key:    true,
+			client: Step{State: StateUnproven, Detail: "client c1: no token has proven it yet", Command: "systembruker token --scope skatteetaten:mvameldingvalidering"},
+			tokens: Step{State: StateReady, Command: "systembruker token --scope skatteetaten:mvameldingvalidering"},
+		},
+		{
+			name: "proven with the key before",
+			facts: config.EnvProfile{ClientID: "c1", KeyName: "signing", KID: "kid2", Scopes: scopes, KeyExpires: &later,
+				Proven: proof},
+			key:    true,
+			client: Step{State: StateUnproven, Detail: "client c1: no token has proven it yet", Command: "systembruker token --scope skatteetaten:mvameldingvalidering"},
+			tokens: Step{State: StateReady, Command: "systembruker token --scope skatteetaten:mvameldingvalidering"},
+		},
+		{
+			name:   "proven for the client before",
+			facts:  config.EnvProfile{ClientID: "c2", KeyName: "signing", KID: "kid1", Proven: proof},
+			key:    true,
+			client: Step{State: StateUnproven, Detail: "client c2: no token has proven it yet", Command: "systembruker client use c2 --key signing"},
+			tokens: Step{State: StateTodo, Detail: "the profile records no scopes for client c2", Command: "systembruker token --scope SCOPE"},
 		},
 		{
 			name:   "key expires soon",
@@ -64,13 +87,13 @@ func TestJourney(t *testing.T) {
 		},
 		{
 			name:   "key gone from the keystore",
-			facts:  config.EnvProfile{ClientID: "c1", KeyName: "signing", Scopes: scopes},
+			facts:  config.EnvProfile{ClientID: "c1", KID: "kid1", Proven: proof, KeyName: "signing", Scopes: scopes},
 			client: Step{State: StateDone, Detail: "client c1"},
 			tokens: Step{State: StateTodo, Detail: "key signing is not in the keystore", Command: "systembruker token --scope SCOPE"},
 		},
 		{
 			name:   "no scopes recorded",
-			facts:  config.EnvProfile{ClientID: "c1", KeyName: "signing"},
+			facts:  config.EnvProfile{ClientID: "c1", KID: "kid1", Proven: proof, KeyName: "signing"},
 			key:    true,
 			client: Step{State: StateDone, Detail: "client c1"},
 			tokens: Step{State: StateTodo, Detail: "the profile records no scopes for client c1", Command: "systembruker token --scope SCOPE"},

@@ -157,6 +157,25 @@ func (r *Runtime) Prove(ctx context.Context, req ProveRequest) (*TokenResult, er
 	}
 }
 
+// recordProof notes in the profile that Maskinporten issued a token for
+// clientID with the key of kid, when they are the profile's client and key
+// and it is not noted yet (so the token path writes the profile once, not
+// on every token). The home screen and `profile show` then call the set-up
+// proven instead of only recorded.
+func (r *Runtime) recordProof(clientID, kid string) error {
+	f := r.Facts
+	if clientID != f.ClientID || kid != f.KID || f.IsProven() {
+		return nil
+	}
+	r.markProven(clientID, kid)
+	return r.SaveProfile()
+}
+
+// markProven notes the proof in the facts, for the caller to save.
+func (r *Runtime) markProven(clientID, kid string) {
+	r.Facts.Proven = &config.Proof{ClientID: clientID, KID: kid, At: r.Now().UTC()}
+}
+
 // notYetKnown reports a refusal that a new client or key gives until
 // Digdir's change reaches Maskinporten: an unknown kid or client.
 func notYetKnown(err error) bool {

@@ -230,6 +230,8 @@ func (r *Runtime) rotateStep(ctx context.Context, api *selfservice.API, st *Rota
 			r.Facts.AdminKey = st.NewKey
 		} else {
 			r.Facts.KeyName, r.Facts.KID, r.Facts.KeyExpires = st.NewKey, st.NewKID, st.NewExpires
+			// The step before proved the new key with a token.
+			r.markProven(st.ClientID, st.NewKID)
 		}
 		if err := r.SaveProfile(); err != nil {
 			return err

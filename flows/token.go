@@ -304,6 +304,9 @@ func (j *tokenJob) maskinportenToken(ctx context.Context) (*TokenResult, error) 
 	}
 	ct := cachedToken{AccessToken: tok.AccessToken, TokenType: tok.TokenType, Scope: tok.Scope, ExpiresAt: tok.ExpiresAt().UTC()}
 	j.remember(hash, ct)
+	// A fresh token proves the client and key. Failing to note it is not
+	// the token's failure: the next one tries again.
+	_ = j.r.recordProof(j.req.ClientID, j.info.KID)
 	return newTokenResult(ct, tok.ExpiresIn, false, false), nil
 }
 

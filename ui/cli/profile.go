@@ -2,11 +2,14 @@ package cli
 
 import (
 	"fmt"
+	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/systembruker/systembruker/config"
+	"github.com/systembruker/systembruker/flows"
 )
 
 func init() { register("profile", newProfileCmd) }
@@ -114,7 +117,9 @@ func newProfileShowCmd(f *Factory) *cobra.Command {
 				{"profile", rt.ProfileName}, {"environment", e.Name},
 				{"org number", rt.Facts.OrgNo}, {"org name", rt.Facts.OrgName},
 				{"client id", rt.Facts.ClientID}, {"key", rt.Facts.KeyName}, {"kid", rt.Facts.KID},
-				{"scopes", fmt.Sprint(rt.Facts.Scopes)},
+				{"proven", proofText(rt)},
+				// One a line: a scope is long, and a list of them is no Go slice.
+				{"scopes", strings.Join(rt.Facts.Scopes, "\n")},
 				{"admin client", rt.Facts.AdminClientID}, {"admin key", rt.Facts.AdminKey},
 				{"system id", rt.Facts.SystemID},
 				{"maskinporten", or(e.MaskinportenURL)}, {"issuer", e.Issuer},
@@ -124,16 +129,34 @@ func newProfileShowCmd(f *Factory) *cobra.Command {
 				rows = append(rows, [2]string{"key expires", rt.Facts.KeyExpires.Format("2006-01-02")})
 			}
 			for _, r := range rows {
-				if r[1] == "" || r[1] == "[]" {
+				if r[1] == "" {
 					r[1] = "-"
 				}
-				fmt.Fprintf(tw, "%s\t%s\n", r[0], r[1])
+				for i, line := range strings.Split(r[1], "\n") {
+					if i > 0 {
+						r[0] = ""
+					}
+					fmt.Fprintf(tw, "%s\t%s\n", r[0], line)
+				}
 			}
 			return tw.Flush()
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print as JSON")
 	return cmd
+}
+
+// proofText says whether a token has proven the recorded client and key,
+// and if not, the command that does.
+func proofText(rt *flows.Runtime) string {
+	f := rt.Facts
+	switch {
+	case f.ClientID == "":
+		return ""
+	case f.IsProven():
+		return "yes, a token was issued on " + f.Proven.At.Format(time.DateOnly)
+	}
+	return "recorded, not proven (no token yet); prove it with\n  " + rt.ProveCommand()
 }
 
 func newProfileUseCmd(f *Factory) *cobra.Command {

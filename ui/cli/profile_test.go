@@ -4,9 +4,12 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/systembruker/systembruker/config"
 )
 
 // runPlain runs the CLI with a temporary home and no keychain or network use.
@@ -55,5 +58,60 @@ func TestProfileUseRefusesBadName(t *testing.T) {
 	_, stderr, code := runPlain(t, t.TempDir(), "profile", "use", "bad name")
 	if code != ExitUsage || !strings.Contains(stderr, "profile name") {
 		t.Errorf("exit %d, stderr %q", code, stderr)
+	}
+}
+
+// profile show prints one scope a line and says whether a token has
+// proven the client and key, with the command that proves them; every
+// line fits 80 columns.
+func TestProfileShowProofAndScopes(t *testing.T) {
+	home := t.TempDir()
+	cfg, err := config.Load(filepath.Join(home, "config", config.App))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, _, _ := cfg.Profile("")
+	facts := p.For(config.Test)
+	*facts = config.EnvProfile{OrgNo: "310000000", ClientID: "c1", KeyName: "k1", KID: "kid1",
+		Scopes: []string{"altinn:authentication/systemuser.request.write", "skatteetaten:mvameldingvalidering"}}
+	save := func() {
+		t.Helper()
+		if err := cfg.Save(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	save()
+	show := func() string {
+		t.Helper()
+		out, stderr, code := runPlain(t, home, "--env", "test", "profile", "show")
+		if code != 0 {
+			t.Fatalf("profile show: exit %d: %s", code, stderr)
+		}
+		for _, l := range strings.Split(out, "\n") {
+			if len(l) > 80 {
+				t.Errorf("line wider than 80 columns (%d): %q", len(l), l)
+			}
+		}
+		return out
+	}
+	out := show()
+	for _, want := range []string{
+		"proven        recorded, not proven (no token yet); prove it with\n" +
+			"                systembruker token --scope skatteetaten:mvameldingvalidering\n",
+		"scopes        altinn:authentication/systemuser.request.write\n" +
+			"              skatteetaten:mvameldingvalidering\n",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("profile show lacks\n%s\ngot:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "[") {
+		t.Errorf("profile show prints a Go slice:\n%s", out)
+	}
+
+	facts.Proven = &config.Proof{ClientID: "c1", KID: "kid1", At: time.Date(2026, 3, 2, 9, 30, 0, 0, time.UTC)}
+	save()
+	if out := show(); !strings.Contains(out, "proven        yes, a token was issued on 2026-03-02\n") {
+		t.Errorf("a proven set-up:\n%s", out)
 	}
 }

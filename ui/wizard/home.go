@@ -161,7 +161,7 @@ func stateGlyph(st *styles.Styles, s flows.State) (glyph, word string) {
 	switch s {
 	case flows.StateDone:
 		return st.OK.Render(styles.GlyphOK), st.OK.Render(string(s))
-	case flows.StateWarn:
+	case flows.StateWarn, flows.StateUnproven:
 		return st.Warn.Render(styles.GlyphWarn), st.Warn.Render(string(s))
 	case flows.StateReady:
 		return st.OK.Render(styles.GlyphTodo), st.OK.Render(string(s))
