@@ -25,6 +25,9 @@ type common struct {
 	clip func(string) error
 	// nav holds the stack changes screens asked for; see navigation.
 	nav []navigation
+	// gate holds keys typed ahead of a form's focus move; screens update
+	// their forms through it.
+	gate keyGate
 }
 
 func newCommon(rt *flows.Runtime) *common {

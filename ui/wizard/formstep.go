@@ -78,8 +78,7 @@ func (f *formStep) update(msg tea.Msg) (completed bool, cmd tea.Cmd) {
 	if _, ok := msg.(tea.KeyPressMsg); ok {
 		f.err = nil
 	}
-	m, cmd := f.form.Update(msg)
-	f.form = m.(*huh.Form)
+	f.form, cmd = f.c.gate.update(f.form, msg)
 	return f.form.State == huh.StateCompleted, cmd
 }
 

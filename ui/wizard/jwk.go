@@ -177,8 +177,8 @@ func (v *jwkView) updateForm(msg tea.Msg) tea.Cmd {
 		v.form = nil
 		return nil
 	}
-	f, cmd := v.form.Update(msg)
-	v.form = f.(*huh.Form)
+	var cmd tea.Cmd
+	v.form, cmd = v.c.gate.update(v.form, msg)
 	if v.form.State != huh.StateCompleted {
 		return cmd
 	}

@@ -349,8 +349,8 @@ func (o *onboard) updateForm(msg tea.Msg) tea.Cmd {
 	if o.form == nil || o.form.State != huh.StateNormal {
 		return nil
 	}
-	m, cmd := o.form.Update(msg)
-	o.form = m.(*huh.Form)
+	var cmd tea.Cmd
+	o.form, cmd = o.c.gate.update(o.form, msg)
 	if o.form.State != huh.StateCompleted {
 		return cmd
 	}

@@ -250,8 +250,8 @@ func (o *onboard) guideKey(msg tea.KeyPressMsg) tea.Cmd {
 }
 
 func (o *onboard) updatePathForm(msg tea.Msg) tea.Cmd {
-	f, cmd := o.pathForm.Update(msg)
-	o.pathForm = f.(*huh.Form)
+	var cmd tea.Cmd
+	o.pathForm, cmd = o.c.gate.update(o.pathForm, msg)
 	if o.pathForm.State != huh.StateCompleted {
 		return cmd
 	}

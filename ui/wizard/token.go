@@ -315,8 +315,8 @@ func (t *tokenCheck) updateForm(msg tea.Msg) tea.Cmd {
 	if t.form == nil || t.form.State != huh.StateNormal {
 		return nil
 	}
-	m, cmd := t.form.Update(msg)
-	t.form = m.(*huh.Form)
+	var cmd tea.Cmd
+	t.form, cmd = t.c.gate.update(t.form, msg)
 	if t.form.State != huh.StateCompleted {
 		return cmd
 	}

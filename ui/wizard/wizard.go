@@ -89,6 +89,9 @@ func (m Model) top() screen { return m.stack[len(m.stack)-1] }
 // Update routes a message: window and colour changes to everyone, navigation
 // to the stack, global keys here, everything else to the visible screen.
 func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	if keys, ok := m.c.gate.release(msg); ok {
+		return m.replay(keys)
+	}
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
 		m.c.width = msg.Width
@@ -104,6 +107,9 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.help.Styles = help.DefaultStyles(m.c.dark)
 		return m.updateTop(msg)
 	case tea.KeyPressMsg:
+		if !key.Matches(msg, m.c.keys.Interrupt) && m.c.gate.holds(msg) {
+			return m, nil // typed ahead of a focus move: replayed once it lands
+		}
 		return m.handleKey(msg)
 	}
 	return m.updateTop(msg)
