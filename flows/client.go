@@ -54,6 +54,20 @@ func (r *Runtime) checkSpec(s ClientSpec) error {
 	return nil
 }
 
+// checkScopes refuses service-owner scopes the organisation may not use
+// before the client is sent. When the list cannot be read, Digdir's answer
+// to the create call decides instead.
+func (r *Runtime) checkScopes(ctx context.Context, api *selfservice.API, scopes []string) error {
+	if len(scopes) == 0 {
+		return nil
+	}
+	available, err := r.AvailableScopes(ctx, api)
+	if err != nil {
+		return nil
+	}
+	return CheckScopes(r.Env.Name, available, scopes)
+}
+
 // FindClient returns the organisation's active client named name, or nil.
 // Re-running a create with the same name finds the client made the first
 // time instead of making a second one.
@@ -96,6 +110,9 @@ type ClientResult struct {
 // by running it again. It does not prove the result: call Prove next.
 func (r *Runtime) CreateClient(ctx context.Context, api *selfservice.API, spec ClientSpec, existing *selfservice.Client) (*ClientResult, error) {
 	if err := r.checkSpec(spec); err != nil {
+		return nil, err
+	}
+	if err := r.checkScopes(ctx, api, spec.Scopes); err != nil {
 		return nil, err
 	}
 	want := spec.Proposal()

@@ -81,16 +81,32 @@ func TestCreateClientRecordsProvesAndReuses(t *testing.T) {
 	}
 }
 
-// The self-service API's field errors come through as they are.
+// A scope the organisation may not use is refused before the client is
+// sent, naming it and the command that lists the ones it may; the
+// system-user scopes systembruker adds are not checked.
 func TestCreateClientUnknownScope(t *testing.T) {
 	rt := newHome(t).open()
-	_, err := rt.CreateClient(context.Background(), api(t, rt), ClientSpec{Name: "x", Scopes: []string{"nosuch:scope"}}, nil)
-	var se *selfservice.Error
-	if !errors.As(err, &se) || len(se.Fields) == 0 || se.Fields[0].Field != "scopes" {
-		t.Fatalf("err = %v, want a self-service field error on scopes", err)
+	ctx := context.Background()
+	ss := api(t, rt)
+	before, err := rt.ListClients(ctx, ss)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = rt.CreateClient(ctx, ss, ClientSpec{Name: "x", Scopes: []string{demoScope, "nosuch:scope", SystemUserScopes[0]}}, nil)
+	var ue *UnavailableScopeError
+	if !errors.As(err, &ue) || !slices.Equal(ue.Scopes, []string{"nosuch:scope"}) ||
+		!strings.Contains(err.Error(), "nosuch:scope") || !strings.Contains(ue.Hint(), "systembruker client scopes") {
+		t.Fatalf("err = %v, want an *UnavailableScopeError naming nosuch:scope and `client scopes`", err)
 	}
 	if rt.Facts.ClientID != "" {
 		t.Error("a refused client was recorded")
+	}
+	after, err := rt.ListClients(ctx, ss)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(after) != len(before) {
+		t.Errorf("%d clients after the refusal, %d before: the client was sent", len(after), len(before))
 	}
 }
 

@@ -12,6 +12,9 @@ import (
 const (
 	ScopeGranted = "granted" // the API owner gave the organisation access
 	ScopePublic  = "public"  // accessible for all
+	// ScopeDelegable: a customer can delegate it in Altinn; the vendor
+	// puts it on its own client and asks for it on the customer's behalf.
+	ScopeDelegable = "delegable"
 )
 
 // AvailableScope is a scope the organisation may put on a Maskinporten
@@ -50,11 +53,64 @@ func (r *Runtime) AvailableScopes(ctx context.Context, api *selfservice.API) ([]
 		out = append(out, AvailableScope{Name: a.Scope, Description: s.Description, Access: ScopeGranted})
 	}
 	for _, s := range all {
-		if s.AccessibleForAll && s.AllowsMaskinporten() && !seen[s.Name] {
-			seen[s.Name] = true
-			out = append(out, AvailableScope{Name: s.Name, Description: s.Description, Access: ScopePublic})
+		if !s.AllowsMaskinporten() || seen[s.Name] {
+			continue
 		}
+		switch {
+		case s.AccessibleForAll:
+			out = append(out, AvailableScope{Name: s.Name, Description: s.Description, Access: ScopePublic})
+		case s.DelegationSource != "":
+			out = append(out, AvailableScope{Name: s.Name, Description: s.Description, Access: ScopeDelegable})
+		default:
+			continue
+		}
+		seen[s.Name] = true
 	}
 	slices.SortFunc(out, func(a, b AvailableScope) int { return strings.Compare(a.Name, b.Name) })
 	return out, nil
+}
+
+// UnavailableScopeError names service-owner scopes the organisation may
+// not put on a client, before Digdir is asked to.
+type UnavailableScopeError struct {
+	Scopes []string
+	Env    string
+}
+
+func (e *UnavailableScopeError) Error() string {
+	what := "scope " + e.Scopes[0] + " is"
+	if len(e.Scopes) > 1 {
+		what = "scopes " + strings.Join(e.Scopes, ", ") + " are"
+	}
+	return what + " not available to your organisation in " + e.Env + ": not granted to it, not public, or not for Maskinporten"
+}
+
+// Hint is where to see the scopes that are.
+func (e *UnavailableScopeError) Hint() string {
+	return "check the spelling against `systembruker client scopes`; a scope an API owner has not granted yet needs their approval first"
+}
+
+// CheckScopes refuses the service-owner scopes in scopes that available
+// does not list (see UnavailableScopes).
+func CheckScopes(env string, available []AvailableScope, scopes []string) error {
+	if bad := UnavailableScopes(available, scopes); len(bad) > 0 {
+		return &UnavailableScopeError{Scopes: bad, Env: env}
+	}
+	return nil
+}
+
+// UnavailableScopes is the scopes in scopes that available does not list.
+// The system-user and delegation scopes every proposed client gets are not
+// checked: systembruker adds them itself.
+func UnavailableScopes(available []AvailableScope, scopes []string) []string {
+	var bad []string
+	for _, s := range scopes {
+		if slices.Contains(SystemUserScopes, s) || slices.Contains(DelegationScopes, s) || slices.Contains(bad, s) {
+			continue
+		}
+		if !slices.ContainsFunc(available, func(a AvailableScope) bool { return a.Name == s }) {
+			bad = append(bad, s)
+		}
+	}
+	return bad
 }

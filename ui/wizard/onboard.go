@@ -234,12 +234,12 @@ func (o *onboard) buildForm() tea.Cmd {
 			// offer it as the existing key it now is.
 			a.Key, a.NewKey = a.NewKey, rt.DefaultKeyName()
 		}
-		groups = []*huh.Group{clientGroup(a, false), keyGroup(rt, a, o.keys)}
+		groups = []*huh.Group{clientGroup(a, o.c.width, false), keyGroup(rt, a, o.keys)}
 	case obPropose:
 		a.Confirm, a.Typed = true, ""
 		groups = []*huh.Group{confirmGroup(rt, a, false)}
 	case obClientID:
-		groups = []*huh.Group{clientIDGroup(a)}
+		groups = []*huh.Group{clientIDGroup(a, o.c.width)}
 	default:
 		o.form, o.first = nil, nil
 		o.layout()

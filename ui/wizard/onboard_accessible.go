@@ -67,7 +67,7 @@ func plainEnv(rt *flows.Runtime) string {
 
 // clientQuestions asks what the client is and which key it gets.
 func (p *plain) clientQuestions(ctx context.Context, a *onboardAnswers) error {
-	if err := p.run(ctx, clientGroup(a, true)); err != nil {
+	if err := p.run(ctx, clientGroup(a, 0, true)); err != nil {
 		return err
 	}
 	keys, err := p.rt.ListKeys()
@@ -182,7 +182,7 @@ func (p *plain) onboardPortal(ctx context.Context, a *onboardAnswers) error {
 		}
 		switch i {
 		case 0:
-			if err := p.run(ctx, clientIDGroup(a)); err != nil {
+			if err := p.run(ctx, clientIDGroup(a, 0)); err != nil {
 				return err
 			}
 		case 1:

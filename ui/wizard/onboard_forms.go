@@ -3,9 +3,7 @@ package wizard
 import (
 	"errors"
 	"fmt"
-	"regexp"
 	"strings"
-	"sync"
 	"time"
 
 	"charm.land/huh/v2"
@@ -49,8 +47,8 @@ type onboardAnswers struct {
 	// The client to create (API) or to make in the portal.
 	Name        string
 	Description string
-	Scopes      string   // service-owner scopes, space or comma separated
-	Available   []string // service-owner scopes Digdir says the organisation may use
+	Scopes      string                 // service-owner scopes, space or comma separated
+	Available   []flows.AvailableScope // what Digdir says the organisation may use
 	Delegation  bool
 	Key         string // a keystore key; "" generates NewKey
 	NewKey      string
@@ -216,7 +214,9 @@ func p12Group(a *onboardAnswers) *huh.Group {
 }
 
 // clientGroup asks what the client is: name, description and scopes.
-func clientGroup(a *onboardAnswers, accessible bool) *huh.Group {
+// width is the form's, for descriptions wrapped between words (0: leave
+// them to the terminal, as line prompts do).
+func clientGroup(a *onboardAnswers, width int, accessible bool) *huh.Group {
 	return huh.NewGroup(
 		huh.NewInput().
 			Title(withDefault("Client name", a.Name, accessible)).
@@ -232,27 +232,12 @@ func clientGroup(a *onboardAnswers, accessible bool) *huh.Group {
 			Title("Description (optional)").
 			Description("Empty gives \"Maskinporten client of <name>, set up with systembruker\".").
 			Value(&a.Description),
-		scopeInput(a, accessible),
+		scopeInput(a, width, accessible),
 		huh.NewConfirm().
 			Title("Also manage client delegations (klientdelegering)?").
-			Description("Adds altinn:clientdelegations.read and .write, for agent system users.").
+			Description(describe("Adds altinn:clientdelegations.read and .write, for agent system users.", width)).
 			Value(&a.Delegation),
 	)
-}
-
-// scopeInput asks for the service-owner scopes. On the API path the wizard
-// has looked up the scopes the organisation may use: the description lists
-// them and tab completes the first.
-func scopeInput(a *onboardAnswers, accessible bool) *huh.Input {
-	desc := "Scopes API owners granted you, e.g. skatteetaten:mvameldingvalidering; spaces or commas between."
-	if len(a.Available) > 0 {
-		desc += " Available to you: " + strings.Join(a.Available, ", ") + "."
-	}
-	in := huh.NewInput().Title("Service-owner scopes (optional)").Description(desc).Value(&a.Scopes).Validate(validScopes)
-	if !accessible && len(a.Available) > 0 {
-		in = in.Suggestions(a.Available)
-	}
-	return in
 }
 
 // keyGroup asks which key the client gets: a new one, or one of the
@@ -305,10 +290,10 @@ func (a *onboardAnswers) confirmed(prod bool) bool {
 }
 
 // clientIDGroup takes the client id back from the portal.
-func clientIDGroup(a *onboardAnswers) *huh.Group {
+func clientIDGroup(a *onboardAnswers, width int) *huh.Group {
 	return huh.NewGroup(huh.NewInput().
 		Title("Client id (Klient-ID) from the portal").
-		Description("Shown on the client's page; a UUID like d1427568-1eba-1bf2-59ed-1c4af065f30e.").
+		Description(describe("Shown on the client's page; a UUID like d1427568-1eba-1bf2-59ed-1c4af065f30e.", width)).
 		Value(&a.ClientID).
 		Validate(func(s string) error { return selfservice.ValidClientID(strings.TrimSpace(s)) }))
 }
@@ -322,24 +307,6 @@ func orDefault(accessible bool, def string, check func(string) error) func(strin
 		}
 		return check(strings.TrimSpace(s))
 	}
-}
-
-var scopeRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z0-9][a-z0-9._-]*:[A-Za-z0-9._/:-]+$`) })
-
-// validScopes checks the scope list's form, with a specific message for
-// what people paste by mistake.
-func validScopes(s string) error {
-	for _, sc := range (&onboardAnswers{Scopes: s}).scopes() {
-		switch {
-		case strings.Contains(sc, "://"):
-			return fmt.Errorf("%q is a URL: give the scope's name, like skatteetaten:mvameldingvalidering", sc)
-		case !strings.Contains(sc, ":"):
-			return fmt.Errorf("%q lacks its prefix: a scope is prefix:name, like skatteetaten:mvameldingvalidering", sc)
-		case !scopeRE().MatchString(sc):
-			return fmt.Errorf("%q is not a scope name: a lower-case prefix, ':', then letters, digits, . _ - / or :", sc)
-		}
-	}
-	return nil
 }
 
 // short keeps the start of a long id (an RFC 7638 kid has 43 characters).

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
-	"slices"
 	"strings"
 
 	"charm.land/bubbles/v2/key"
@@ -22,7 +21,7 @@ import (
 // results do, and the keys of the pages that are not forms.
 
 // availableScopesMsg carries the scopes the organisation may use.
-type availableScopesMsg struct{ names []string }
+type availableScopesMsg struct{ scopes []flows.AvailableScope }
 
 // fetchScopes asks Digdir which scopes the organisation may use, for the
 // scope field's description and suggestions. It is an aid: a failure only
@@ -41,13 +40,7 @@ func (o *onboard) fetchScopes() tea.Cmd {
 		if err != nil {
 			return availableScopesMsg{}
 		}
-		var names []string
-		for _, s := range scopes {
-			if !slices.Contains(flows.SystemUserScopes, s.Name) && !slices.Contains(flows.DelegationScopes, s.Name) {
-				names = append(names, s.Name) // those two sets are proposed anyway
-			}
-		}
-		return availableScopesMsg{names}
+		return availableScopesMsg{scopes}
 	})
 }
 
@@ -177,7 +170,7 @@ func (o *onboard) finished(res tea.Msg) tea.Cmd {
 		o.path = res.guide.KeyName + ".jwks.json"
 		return o.goTo(obGuide)
 	case availableScopesMsg:
-		o.ans.Available = res.names
+		o.ans.Available = res.scopes
 		if note := o.job.saidLine("Sandbox:"); note != "" {
 			o.adminNote = note // the look-up set up the sandbox's admin client
 		}
