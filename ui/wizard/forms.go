@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	tea "charm.land/bubbletea/v2"
 	"charm.land/huh/v2"
 
 	"github.com/systembruker/systembruker/flows"
@@ -75,11 +76,31 @@ func importFileGroup(rt *flows.Runtime, a *importAnswers, accessible bool) *huh.
 func importPasswordGroup(a *importAnswers) *huh.Group {
 	return huh.NewGroup(
 		huh.NewInput().
+			Key(p12PasswordKey).
 			Title("Password for the .p12 file").
 			Description("It unlocks the file once; the key is then kept in the keystore without it.").
 			EchoMode(huh.EchoModePassword).
 			Value(&a.Password),
 	)
+}
+
+// p12PasswordKey names the .p12 password fields, so that a wrong password
+// brings the user back to that field (focusOn), masked, not to the form's
+// first field, where a retyped password would show in clear.
+const p12PasswordKey = "p12-password"
+
+// focusOn moves a form just built (and initialised) forward to the field
+// keyed key, which must be the first of its group; the groups before it
+// keep their answers.
+func focusOn(f *huh.Form, key string) tea.Cmd {
+	var cmds []tea.Cmd
+	for range 16 { // more groups than any form has
+		if f.State != huh.StateNormal || f.GetFocusedField().GetKey() == key {
+			break
+		}
+		cmds = append(cmds, f.NextGroup())
+	}
+	return tea.Batch(cmds...)
 }
 
 type deleteAnswers struct {

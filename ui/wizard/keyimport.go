@@ -1,6 +1,7 @@
 package wizard
 
 import (
+	"errors"
 	"fmt"
 
 	tea "charm.land/bubbletea/v2"
@@ -33,6 +34,9 @@ func (s *keyImport) Title() string { return "Import" }
 func (s *keyImport) Update(msg tea.Msg) (screen, tea.Cmd) {
 	if msg, ok := msg.(keyDoneMsg); ok {
 		if cmd := s.finish(msg.err); msg.err != nil {
+			if errors.Is(msg.err, keystore.ErrWrongPassword) {
+				cmd = tea.Sequence(cmd, focusOn(s.form, p12PasswordKey))
+			}
 			return s, cmd
 		}
 		return s, s.c.pop(importedNotice(s.c.styles, msg.info), msg.info.Name)

@@ -320,6 +320,7 @@ func short(id string) string {
 // p12PasswordGroup asks for the .p12 file's password.
 func p12PasswordGroup(a *onboardAnswers) *huh.Group {
 	return huh.NewGroup(huh.NewInput().
+		Key(p12PasswordKey).
 		Title("Password for the .p12 file").
 		Description("It unlocks the file once; the key is then kept in the keystore without it.").
 		EchoMode(huh.EchoModePassword).

@@ -1,9 +1,15 @@
 package wizard
 
 import (
+	"crypto/rand"
+	"crypto/rsa"
 	"strings"
 	"testing"
 
+	tea "charm.land/bubbletea/v2"
+	"software.sslmate.com/src/go-pkcs12"
+
+	"github.com/systembruker/systembruker/config"
 	"github.com/systembruker/systembruker/flows"
 	"github.com/systembruker/systembruker/internal/keychaintest"
 )
@@ -64,5 +70,47 @@ func TestOnboardUnknownScope(t *testing.T) {
 	d.clear()
 	d.typ(demoScope)
 	d.next("Also manage client delegations")
+	d.quit()
+}
+
+// TestOnboardP12WrongPassword: a wrong password for the admin client's
+// virksomhetssertifikat keeps the user on the password field, masked, with
+// the error above it, instead of sending the form back to its first field.
+func TestOnboardP12WrongPassword(t *testing.T) {
+	rt := newRuntime(t, config.Test)
+	priv, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p12, err := pkcs12.Modern.Encode(priv, selfSigned(t, priv, testNow.AddDate(1, 0, 0)), nil, "hemmelig")
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := writeFile(t, "virksomhet.p12", p12)
+
+	d := start(t, rt)
+	openOnboarding(d)
+	d.typ("310000000")
+	d.next("Organisation name")
+	d.typ("Demo Regnskap AS")
+	d.next("How will the Maskinporten client be created?")
+	d.press(tea.KeyPressMsg{Code: tea.KeyUp}) // API
+	d.next("Admin client id")
+	d.typ("d1427568-1eba-1bf2-59ed-1c4af065f30e")
+	d.next("It signs with") // importing a .p12, the only choice
+	d.next("Virksomhetssertifikat file")
+	d.typ(path)
+	d.next("Password for the .p12 file")
+	d.typ("feil-passord")
+	d.press(enter)
+	d.waitFor("wrong password")
+	s := d.focused("Password for the .p12 file")
+	if !strings.Contains(flat(s), "Could not record the admin client:") || strings.Contains(s, "feil-passord") {
+		t.Errorf("after a wrong password: want its error and the field empty:\n%s", s)
+	}
+	d.typ("hemmelig")
+	if s := d.screen(); strings.Contains(s, "hemmelig") || !strings.Contains(s, "> ********") {
+		t.Errorf("the retyped password is not masked:\n%s", s)
+	}
 	d.quit()
 }

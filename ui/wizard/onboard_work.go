@@ -158,7 +158,11 @@ func (o *onboard) finished(res tea.Msg) tea.Cmd {
 		}
 		if res.err != nil {
 			o.err = res.err
-			return o.buildForm()
+			cmd := o.buildForm()
+			if errors.Is(res.err, keystore.ErrWrongPassword) {
+				cmd = tea.Sequence(cmd, focusOn(o.form, p12PasswordKey))
+			}
+			return cmd
 		}
 		return o.goTo(obClient)
 	case portalMsg:

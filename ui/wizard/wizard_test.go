@@ -265,9 +265,21 @@ func TestImportP12(t *testing.T) {
 	d.typ(path)
 	d.press(enter)
 	d.focused("Password for the .p12 file")
-	d.typ("hemmelig")
+	// A wrong password keeps the user on the password field, masked, with
+	// the error above it: not on the first field, where it would show.
+	d.typ("feil-passord")
 	d.press(enter)
-	s := d.waitFor("Imported key virksomhet")
+	d.waitFor("wrong password")
+	s := d.focused("Password for the .p12 file")
+	if strings.Contains(s, "feil-passord") || !strings.Contains(flat(s), "wrong password for the .p12 file") {
+		t.Errorf("the wrong password is on screen, or its error is not:\n%s", s)
+	}
+	d.typ("hemmelig")
+	if s := d.screen(); strings.Contains(s, "hemmelig") || !strings.Contains(s, "> ********") {
+		t.Errorf("the retyped password is not masked:\n%s", s)
+	}
+	d.press(enter)
+	s = d.waitFor("Imported key virksomhet")
 	if !strings.Contains(s, "virksomhetssertifikat for 314240979") {
 		t.Errorf("imported .p12 does not show its org number:\n%s", s)
 	}
