@@ -63,15 +63,7 @@ func (r *Runtime) PreparePortal(req PortalRequest) (*PortalGuide, error) {
 	if err != nil {
 		return nil, err
 	}
-	jwk, err := r.registrable(info.Name)
-	if err != nil {
-		return nil, err
-	}
-	paste, err := json.MarshalIndent([]selfservice.JWK{jwk}, "", "  ")
-	if err != nil {
-		return nil, err
-	}
-	jwks, err := json.MarshalIndent(map[string]any{"keys": []selfservice.JWK{jwk}}, "", "  ")
+	key, err := r.PortalKey(info.Name)
 	if err != nil {
 		return nil, err
 	}
@@ -85,10 +77,35 @@ func (r *Runtime) PreparePortal(req PortalRequest) (*PortalGuide, error) {
 		Env: r.Env.Name, URL: r.Env.PortalURL, Sandbox: r.Env.Name == config.Sandbox, Embedded: r.Env.Embedded,
 		OrgNo: r.Facts.OrgNo, OrgName: r.Facts.OrgName,
 		Name: c.ClientName, Description: c.Description, Scopes: c.Scopes,
-		KeyName: info.Name, KID: info.KID, Paste: string(paste), JWKS: string(jwks),
+		KeyName: info.Name, KID: info.KID, Paste: key.Paste, JWKS: key.JWKS,
 	}
 	g.Steps = g.steps()
 	return g, nil
+}
+
+// PortalKeyText is a key's public half as Digdir's self-service portal
+// takes it. Paste is for the portal's "JWK or PEM format" field: a JSON
+// array holding the one JWK, with the members the self-service API
+// requires (kty, kid, use "sig", alg, n, e) and nothing else. JWKS is the
+// same key as a JWK Set ({"keys": [...]}), for a file.
+type PortalKeyText struct{ Paste, JWKS string }
+
+// PortalKey gives the key's portal text. The Keys screen and the portal
+// step both show it, so the same key never looks two ways.
+func (r *Runtime) PortalKey(name string) (PortalKeyText, error) {
+	jwk, err := r.registrable(name)
+	if err != nil {
+		return PortalKeyText{}, err
+	}
+	paste, err := json.MarshalIndent([]selfservice.JWK{jwk}, "", "  ")
+	if err != nil {
+		return PortalKeyText{}, err
+	}
+	jwks, err := json.MarshalIndent(map[string]any{"keys": []selfservice.JWK{jwk}}, "", "  ")
+	if err != nil {
+		return PortalKeyText{}, err
+	}
+	return PortalKeyText{Paste: string(paste), JWKS: string(jwks)}, nil
 }
 
 func (r *Runtime) portalKey(name string, bits int) (keystore.Info, error) {

@@ -2,7 +2,6 @@ package wizard
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -258,14 +257,13 @@ func (p *plain) publicJWK(ctx context.Context, keys []flows.KeyStatus) error {
 	if err != nil {
 		return err
 	}
-	jwks, err := p.rt.PublicJWKS(k.Name)
+	key, err := p.rt.PortalKey(k.Name)
 	if err != nil {
 		p.fail("Could not read the public key of "+k.Name, err)
 		return nil
 	}
-	b, _ := json.MarshalIndent(jwks, "", "  ")
-	p.println("Register this JWKS with your Maskinporten client in Digdir's self-service portal:")
-	p.println(string(b))
+	p.println("Register this key with your Maskinporten client: paste it into the \"JWK or PEM format\" field of a new key in Digdir's self-service portal:")
+	p.println(key.Paste)
 	write := false
 	if err := p.run(ctx, huh.NewGroup(huh.NewConfirm().Title("Write it to a file?").Value(&write))); err != nil || !write {
 		return err
@@ -276,7 +274,7 @@ func (p *plain) publicJWK(ctx context.Context, keys []flows.KeyStatus) error {
 	}
 	abs, err := filepath.Abs(expandHome(path))
 	if err == nil {
-		err = atomicfile.Write(abs, append(b, '\n'), 0o644)
+		err = atomicfile.Write(abs, []byte(key.JWKS+"\n"), 0o644)
 	}
 	if err != nil {
 		p.fail("Could not write the file", err)

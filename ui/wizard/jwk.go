@@ -1,7 +1,6 @@
 package wizard
 
 import (
-	"encoding/json"
 	"errors"
 	"path/filepath"
 	"strings"
@@ -24,13 +23,15 @@ type (
 	}
 )
 
-// jwkView shows a key's public half as a JWKS, which is what Digdir's
-// self-service portal asks for, and copies it or writes it to a file. The
-// text itself is always on screen, because a clipboard may not exist here.
+// jwkView shows a key's public half as Digdir's self-service portal takes
+// it in its key field (flows.PortalKey, as the portal step shows it), and
+// copies it or writes it, as a JWKS, to a file. The text itself is always
+// on screen, because a clipboard may not exist here.
 type jwkView struct {
 	c      *common
 	name   string
-	text   string
+	text   string // for the portal's key field
+	jwks   string // for a file
 	err    error
 	vp     viewport.Model
 	status string
@@ -42,13 +43,8 @@ type jwkView struct {
 
 func newJWKView(c *common, name string) screen {
 	v := &jwkView{c: c, name: name, path: name + ".jwks.json"}
-	jwks, err := c.rt.PublicJWKS(name)
-	if err == nil {
-		var b []byte
-		b, err = json.MarshalIndent(jwks, "", "  ")
-		v.text = string(b) + "\n"
-	}
-	v.err = err
+	key, err := c.rt.PortalKey(name)
+	v.text, v.jwks, v.err = key.Paste+"\n", key.JWKS+"\n", err
 	v.vp = viewport.New()
 	v.vp.SoftWrap = true
 	v.vp.SetContent(v.text)
@@ -101,8 +97,8 @@ func (v *jwkView) layout() {
 }
 
 func (v *jwkView) intro() string {
-	return wrap("Register this JWKS with your Maskinporten client: paste it as a new key of the "+
-		"client in Digdir's self-service portal. "+
+	return wrap("Register this key with your Maskinporten client: add a key to the client in Digdir's "+
+		"self-service portal and paste it into the \"JWK or PEM format\" field. "+
 		v.c.styles.Muted.Render("Long lines wrap on screen; c (copy) and w (write to a file) give the exact text."), v.c.width)
 }
 
@@ -124,7 +120,7 @@ func (v *jwkView) update(msg tea.Msg) tea.Cmd {
 	st := v.c.styles
 	switch msg := msg.(type) {
 	case copiedMsg:
-		v.status = wrap(copyStatus(v.c.styles, msg.err, "the JWKS", "Paste it into the portal.", true), v.c.width)
+		v.status = wrap(copyStatus(v.c.styles, msg.err, "the key", "Paste it into the portal's key field.", true), v.c.width)
 		return nil
 	case writtenMsg:
 		if msg.err != nil {
@@ -160,7 +156,7 @@ func (v *jwkView) update(msg tea.Msg) tea.Cmd {
 
 func (v *jwkView) openForm() {
 	in := huh.NewInput().
-		Title("Write the JWKS to").
+		Title("Write the key (JWKS) to").
 		Description("A file path; an existing file is replaced. The JWKS holds no secret.").
 		Value(&v.path).
 		Validate(func(p string) error {
@@ -183,7 +179,7 @@ func (v *jwkView) updateForm(msg tea.Msg) tea.Cmd {
 		return cmd
 	}
 	v.form = nil
-	path, text := expandHome(v.path), v.text
+	path, text := expandHome(v.path), v.jwks
 	return func() tea.Msg {
 		abs, err := filepath.Abs(path)
 		if err == nil {

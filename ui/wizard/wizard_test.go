@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"io"
 	"os"
@@ -128,14 +127,14 @@ func TestGenerateShowDelete(t *testing.T) {
 	// written to a file, all the same text.
 	d.press(enter)
 	d.waitFor(`"kid": "` + k.KID + `"`)
-	jwks, err := rt.PublicJWKS(defaultName)
+	// The key as the portal step shows it: one format for the same field.
+	want, err := rt.PortalKey(defaultName)
 	if err != nil {
 		t.Fatal(err)
 	}
-	want, _ := json.MarshalIndent(jwks, "", "  ")
-	wantText := string(want) + "\n"
+	wantText := want.Paste + "\n"
 	d.press(char('c'))
-	d.waitFor("Copied the JWKS to the clipboard.")
+	d.waitFor("Copied the key to the clipboard.")
 	if got := <-d.copied; got != wantText {
 		t.Errorf("copied %q, want %q", got, wantText)
 	}
@@ -145,14 +144,14 @@ func TestGenerateShowDelete(t *testing.T) {
 
 	out := filepath.Join(t.TempDir(), "portal.jwks.json")
 	d.press(char('w'))
-	d.waitFor("Write the JWKS to")
+	d.waitFor("Write the key (JWKS) to")
 	d.clear()
 	d.typ(out)
 	d.press(enter)
 	d.waitFor("Wrote " + out)
 	got, err := os.ReadFile(out)
-	if err != nil || string(got) != wantText {
-		t.Errorf("written file = %q, %v; want %q", got, err, wantText)
+	if err != nil || string(got) != want.JWKS+"\n" {
+		t.Errorf("written file = %q, %v; want %q", got, err, want.JWKS+"\n")
 	}
 
 	d.press(esc)
