@@ -347,11 +347,19 @@ func (t *tokenCheck) top() string {
 		state = st.Err.Render(styles.GlyphErr+" "+kind) + " " + st.Err.Render("expired:")
 		left += " (r fetches a new one)"
 	}
-	source := "fresh from Maskinporten"
-	if t.res.FromCache {
-		source = "from the token cache (r fetches a fresh one)"
+	return wrap(state+" "+left+st.Muted.Render(" · "+tokenSource(t.res)), t.c.width)
+}
+
+// tokenSource says where the token came from: the cache, Altinn's
+// exchange, or Maskinporten.
+func tokenSource(res *flows.TokenResult) string {
+	switch {
+	case res.FromCache:
+		return "from the token cache (r fetches a fresh one)"
+	case res.Altinn:
+		return "exchanged at Altinn for a Maskinporten token"
 	}
-	return wrap(state+" "+left+st.Muted.Render(" · "+source), t.c.width)
+	return "fresh from Maskinporten"
 }
 
 // decoded is the token in words, then its header and claims.

@@ -143,6 +143,10 @@ func TestTokenCheck(t *testing.T) {
 	if !strings.Contains(flat(s), "Altinn token, exchanged from a Maskinporten token for client "+id) {
 		t.Errorf("the Altinn token is not explained:\n%s", s)
 	}
+	// Labelled by what it is, not as fresh from Maskinporten.
+	if top := flat(s); !strings.Contains(top, "· exchanged at Altinn") || strings.Contains(top, "fresh from Maskinporten") {
+		t.Errorf("the Altinn token's source is not said right:\n%s", s)
+	}
 	d.quit()
 }
 
