@@ -147,17 +147,25 @@ func (l *keyList) keyView(i int, k flows.KeyStatus) string {
 	left := truncateLines(cursor+name, max(room, 12))
 	line := left + strings.Repeat(" ", max(w-lipgloss.Width(left)-lipgloss.Width(right), 1)) + right
 
-	details := "kid " + k.KID + " · created " + k.Created.Format(time.DateOnly)
+	// The kid and the dates on one line when they fit, else the dates on
+	// a line of their own: a cut date would hide when the key expires.
+	kid, dates := "    kid "+k.KID, "created "+k.Created.Format(time.DateOnly)
 	if k.Expires != nil {
-		details += " · expires " + k.Expires.Format(time.DateOnly)
+		dates += " · expires " + k.Expires.Format(time.DateOnly)
 	}
-	out := truncateLines(line, w) + "\n" + truncateLines(st.Muted.Render("    "+details), w)
+	details := kid + " · " + dates
+	if lipgloss.Width(details) > w {
+		details = kid + "\n    " + dates
+	}
+	out := truncateLines(line, w) + "\n" + truncateLines(st.Muted.Render(details), w)
 	if c := k.Certificate; c != nil {
 		cert := "    virksomhetssertifikat"
 		if c.OrgNo != "" {
 			cert += " for " + c.OrgNo
 		}
-		out += "\n" + truncateLines(st.Muted.Render(cert+" · "+c.Subject), w)
+		// A certificate subject is long: on lines of its own, not cut.
+		subject := strings.ReplaceAll(wrap(c.Subject, w-4), "\n", "\n    ")
+		out += "\n" + truncateLines(st.Muted.Render(cert+"\n    "+subject), w)
 	}
 	return out
 }

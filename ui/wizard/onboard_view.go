@@ -44,9 +44,14 @@ func (o *onboard) View() string {
 	case o.job.running:
 		return out + o.job.view(o.c)
 	case o.step == obPropose || o.step == obGuide || o.step == obResult:
+		// The line below the page says when it goes on (layout keeps it).
 		out += o.vp.View()
-		if f := o.footer(); f != "" {
-			out += "\n\n" + f
+		f, more := o.footer(), o.more()
+		if f != "" || more != "" {
+			out += "\n" + more
+		}
+		if f != "" {
+			out += "\n" + f
 		}
 		return out
 	}
@@ -54,6 +59,14 @@ func (o *onboard) View() string {
 		out += o.form.View()
 	}
 	return out
+}
+
+// more says, on the line above the footer, that the page goes on below.
+func (o *onboard) more() string {
+	if o.vp.AtBottom() {
+		return ""
+	}
+	return o.c.styles.Muted.Render("↓ more below: pgdown")
 }
 
 // header is where the step stands (the path so far), then the notice or
@@ -200,29 +213,31 @@ func proposalRows(rt *flows.Runtime, a *onboardAnswers) []summaryRow {
 	if strings.TrimSpace(a.Description) == "" {
 		why = "the default: says who made it"
 	}
-	rows := []summaryRow{
-		{"Name", []string{p.ClientName}, "Digdir's display name"},
-		{"Description", []string{p.Description}, why},
-		{"Scopes", flows.SystemUserScopes, "system register, requests"},
-	}
-	if a.Delegation {
-		rows = append(rows, summaryRow{"", flows.DelegationScopes, "client delegations"})
-	}
-	if own := a.scopes(); len(own) > 0 {
-		rows = append(rows, summaryRow{"", own, "yours, from service owners"})
-	}
-	if a.Key == "" {
-		rows = append(rows, summaryRow{"Key", []string{a.keyName() + ", new RSA 2048"},
-			"generated now; the client gets its public half, the private half stays in the " + storeWords(rt)})
-	} else {
-		rows = append(rows, summaryRow{"Key", []string{a.keyName()}, "your pick; the client gets its public half"})
-	}
-	rows = append(rows, summaryRow{"Organisation", []string{orgText(rt.Facts.OrgName, rt.Facts.OrgNo)}, "owns the client"})
+	// Who owns and who creates it come first: the scope list is long, and
+	// on a small terminal it is what scrolls out of view, not those.
+	rows := []summaryRow{{"Organisation", []string{orgText(rt.Facts.OrgName, rt.Facts.OrgNo)}, "owns the client"}}
 	if admin := rt.Facts.AdminClientID; admin == "" && rt.Env.Embedded {
 		rows = append(rows, summaryRow{"Admin client", []string{"the sandbox's"}, "set up automatically"})
 	} else {
 		rows = append(rows, summaryRow{"Admin client", []string{admin + " (key " + rt.Facts.AdminKey + ")"},
 			"creates it through Digdir's self-service API"})
+	}
+	rows = append(rows,
+		summaryRow{"Name", []string{p.ClientName}, "Digdir's display name"},
+		summaryRow{"Description", []string{p.Description}, why},
+	)
+	if a.Key == "" {
+		rows = append(rows, summaryRow{"Key", []string{a.keyName() + ", new RSA 2048"},
+			"private half stays here"})
+	} else {
+		rows = append(rows, summaryRow{"Key", []string{a.keyName()}, "your pick; the client gets its public half"})
+	}
+	rows = append(rows, summaryRow{"Scopes", flows.SystemUserScopes, "for system users"})
+	if a.Delegation {
+		rows = append(rows, summaryRow{"", flows.DelegationScopes, "client delegations"})
+	}
+	if own := a.scopes(); len(own) > 0 {
+		rows = append(rows, summaryRow{"", own, "yours, from service owners"})
 	}
 	return rows
 }

@@ -268,7 +268,7 @@ func TestImportP12(t *testing.T) {
 	// the error above it: not on the first field, where it would show.
 	d.typ("feil-passord")
 	d.press(enter)
-	d.waitFor("wrong password")
+	d.waitFor("Could not import the key:")
 	s := d.focused("Password for the .p12 file")
 	if strings.Contains(s, "feil-passord") || !strings.Contains(flat(s), "wrong password for the .p12 file") {
 		t.Errorf("the wrong password is on screen, or its error is not:\n%s", s)
