@@ -68,6 +68,7 @@ type onboard struct {
 
 	form  *huh.Form
 	first huh.Field
+	scope *huh.Input // the client step's scope field, whose description follows the typing
 	job   job
 	err   error  // the last failure, above the step that can fix it
 	note  string // a notice above the step (what just happened)
@@ -208,6 +209,7 @@ func (o *onboard) goBack() tea.Cmd {
 // single-use, and the answers live outside it.
 func (o *onboard) buildForm() tea.Cmd {
 	rt, a := o.c.rt, o.ans
+	o.scope = nil
 	var groups []*huh.Group
 	switch o.step {
 	case obOrg:
@@ -234,7 +236,8 @@ func (o *onboard) buildForm() tea.Cmd {
 			// offer it as the existing key it now is.
 			a.Key, a.NewKey = a.NewKey, rt.DefaultKeyName()
 		}
-		groups = []*huh.Group{clientGroup(a, o.c.width, false), keyGroup(rt, a, o.keys)}
+		o.scope = scopeInput(a, o.c.width, false)
+		groups = []*huh.Group{clientGroup(a, o.scope, o.c.width, false), keyGroup(rt, a, o.keys)}
 	case obPropose:
 		a.Confirm, a.Typed = true, ""
 		groups = []*huh.Group{confirmGroup(rt, a, false)}
@@ -351,6 +354,9 @@ func (o *onboard) updateForm(msg tea.Msg) tea.Cmd {
 	}
 	var cmd tea.Cmd
 	o.form, cmd = o.c.gate.update(o.form, msg)
+	if o.scope != nil {
+		o.scope.Description(scopeDescription(o.ans, o.c.width))
+	}
 	if o.form.State != huh.StateCompleted {
 		return cmd
 	}

@@ -67,7 +67,7 @@ func plainEnv(rt *flows.Runtime) string {
 
 // clientQuestions asks what the client is and which key it gets.
 func (p *plain) clientQuestions(ctx context.Context, a *onboardAnswers) error {
-	if err := p.run(ctx, clientGroup(a, 0, true)); err != nil {
+	if err := p.run(ctx, clientGroup(a, scopeInput(a, 0, true), 0, true)); err != nil {
 		return err
 	}
 	keys, err := p.rt.ListKeys()

@@ -213,10 +213,11 @@ func p12Group(a *onboardAnswers) *huh.Group {
 		Validate(existingFile))
 }
 
-// clientGroup asks what the client is: name, description and scopes.
-// width is the form's, for descriptions wrapped between words (0: leave
-// them to the terminal, as line prompts do).
-func clientGroup(a *onboardAnswers, width int, accessible bool) *huh.Group {
+// clientGroup asks what the client is: name, description, the scopes
+// (scopeInput) and delegations. width is the form's, for descriptions
+// wrapped between words (0: leave them to the terminal, as line prompts
+// do).
+func clientGroup(a *onboardAnswers, scopes *huh.Input, width int, accessible bool) *huh.Group {
 	return huh.NewGroup(
 		huh.NewInput().
 			Title(withDefault("Client name", a.Name, accessible)).
@@ -232,7 +233,7 @@ func clientGroup(a *onboardAnswers, width int, accessible bool) *huh.Group {
 			Title("Description (optional)").
 			Description("Empty gives \"Maskinporten client of <name>, set up with systembruker\".").
 			Value(&a.Description),
-		scopeInput(a, width, accessible),
+		scopes,
 		huh.NewConfirm().
 			Title("Also manage client delegations (klientdelegering)?").
 			Description(describe("Adds altinn:clientdelegations.read and .write, for agent system users.", width)).

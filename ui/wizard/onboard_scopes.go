@@ -18,34 +18,48 @@ import (
 
 // scopeInput asks for the service-owner scopes. On the API path the wizard
 // has looked up the scopes the organisation may use: the description lists
-// them and names, as they are typed, the ones not among them; tab completes
-// the first; Enter refuses a scope not among them.
+// them (see scopeDescription), tab completes the first, and Enter refuses a
+// scope not among them.
 func scopeInput(a *onboardAnswers, width int, accessible bool) *huh.Input {
-	desc := "Scopes API owners granted you, e.g. skatteetaten:mvameldingvalidering; spaces or commas between."
-	var names []string
-	for _, s := range a.Available {
-		if !slices.Contains(flows.SystemUserScopes, s.Name) && !slices.Contains(flows.DelegationScopes, s.Name) {
-			names = append(names, s.Name) // those two sets are proposed anyway
-		}
-	}
-	if len(names) > 0 {
-		desc += " Available to you: " + strings.Join(names, ", ") + "."
-	}
 	in := huh.NewInput().Title("Service-owner scopes (optional)").Value(&a.Scopes).Validate(func(s string) error {
 		if err := validScopes(s); err != nil {
 			return err
 		}
 		return a.unavailable(s, false)
-	})
-	if accessible || len(a.Available) == 0 {
-		return in.Description(describe(desc, width))
+	}).Description(scopeDescription(a, width))
+	if names := a.ownScopes(); !accessible && len(names) > 0 {
+		in = in.Suggestions(names)
 	}
-	return in.Suggestions(names).DescriptionFunc(func() string {
-		if err := a.unavailable(a.Scopes, true); err != nil {
-			return describe(desc, width) + "\n" + describe(styles.GlyphWarn+" "+err.Error(), width)
+	return in
+}
+
+// scopeDescription is the scope field's description: what to type, the
+// scopes the organisation may use, and those typed that are not among
+// them. The screen sets it again after every key, on its own goroutine
+// (huh's DescriptionFunc would read the answer in a command, beside the
+// field writing it).
+func scopeDescription(a *onboardAnswers, width int) string {
+	desc := "Scopes API owners granted you, e.g. skatteetaten:mvameldingvalidering; spaces or commas between."
+	if names := a.ownScopes(); len(names) > 0 {
+		desc += " Available to you: " + strings.Join(names, ", ") + "."
+	}
+	desc = describe(desc, width)
+	if err := a.unavailable(a.Scopes, true); err != nil {
+		desc += "\n" + describe(styles.GlyphWarn+" "+err.Error(), width)
+	}
+	return desc
+}
+
+// ownScopes is the available scopes to offer: not the system-user and
+// delegation ones, which are proposed anyway.
+func (a *onboardAnswers) ownScopes() []string {
+	var names []string
+	for _, s := range a.Available {
+		if !slices.Contains(flows.SystemUserScopes, s.Name) && !slices.Contains(flows.DelegationScopes, s.Name) {
+			names = append(names, s.Name)
 		}
-		return describe(desc, width)
-	}, &a.Scopes)
+	}
+	return names
 }
 
 // unavailable refuses typed scopes that Digdir did not list for the
