@@ -136,7 +136,7 @@ func newProfileShowCmd(f *Factory) *cobra.Command {
 					if i > 0 {
 						r[0] = ""
 					}
-					fmt.Fprintf(tw, "%s\t%s\n", r[0], line)
+					row(tw, r[0], line)
 				}
 			}
 			return tw.Flush()

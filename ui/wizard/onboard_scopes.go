@@ -10,6 +10,7 @@ import (
 	"charm.land/huh/v2"
 
 	"github.com/systembruker/systembruker/flows"
+	"github.com/systembruker/systembruker/internal/termsafe"
 	"github.com/systembruker/systembruker/ui/styles"
 )
 
@@ -41,7 +42,7 @@ func scopeInput(a *onboardAnswers, width int, accessible bool) *huh.Input {
 func scopeDescription(a *onboardAnswers, width int) string {
 	desc := "Scopes API owners granted you, e.g. skatteetaten:mvameldingvalidering; spaces or commas between."
 	if names := a.ownScopes(); len(names) > 0 {
-		desc += " Available to you: " + strings.Join(names, ", ") + "."
+		desc += " Available to you: " + termsafe.Line(strings.Join(names, ", ")) + "." // Digdir's text
 	}
 	desc = describe(desc, width)
 	if err := a.unavailable(a.Scopes, true); err != nil {
