@@ -169,7 +169,7 @@ func TestKeysLifecycle(t *testing.T) {
 		t.Fatalf("delete: %s", errOut)
 	}
 	code, _, errOut := c.run("", "keys", "public", "prod")
-	if code != ExitError || !strings.Contains(errOut, "no key named prod: see `systembruker keys list`") {
+	if code != ExitError || !strings.Contains(errOut, "no key named prod: see `systembruker --keystore file keys list`") {
 		t.Fatalf("public after delete: exit %d, %s", code, errOut)
 	}
 	c.mustRun("", "keys", "delete", "other", "--yes")

@@ -10,8 +10,11 @@ import (
 
 	"charm.land/lipgloss/v2"
 
+	"github.com/systembruker/systembruker/config"
+	"github.com/systembruker/systembruker/internal/cmdhint"
 	"github.com/systembruker/systembruker/internal/redact"
 	"github.com/systembruker/systembruker/internal/termsafe"
+	"github.com/systembruker/systembruker/keystore"
 	"github.com/systembruker/systembruker/ui/styles"
 )
 
@@ -66,27 +69,27 @@ func message(format string, args ...any) string {
 // infof writes a message for people on stderr, never on stdout, so data on
 // stdout stays clean for pipes.
 func (f *Factory) infof(format string, args ...any) {
-	lipgloss.Fprintln(f.IO.ErrOut, message(format, args...))
+	lipgloss.Fprintln(f.IO.ErrOut, f.commands(message(format, args...)))
 }
 
 // successf writes "✓ message" on stderr.
 func (f *Factory) successf(format string, args ...any) {
 	s := palette()
-	lipgloss.Fprintln(f.IO.ErrOut, s.OK.Render(styles.GlyphOK)+" "+message(format, args...))
+	lipgloss.Fprintln(f.IO.ErrOut, s.OK.Render(styles.GlyphOK)+" "+f.commands(message(format, args...)))
 }
 
 // warnf writes "! message" on stderr.
 func (f *Factory) warnf(format string, args ...any) {
 	s := palette()
-	lipgloss.Fprintln(f.IO.ErrOut, s.Warn.Render(styles.GlyphWarn+" "+message(format, args...)))
+	lipgloss.Fprintln(f.IO.ErrOut, s.Warn.Render(styles.GlyphWarn+" "+f.commands(message(format, args...))))
 }
 
 // printError writes an error and its next step on stderr.
 func (f *Factory) printError(err error) {
 	s := palette()
-	lipgloss.Fprintln(f.IO.ErrOut, s.Err.Render(styles.GlyphErr+" Error:")+" "+message("%s", err))
+	lipgloss.Fprintln(f.IO.ErrOut, s.Err.Render(styles.GlyphErr+" Error:")+" "+f.commands(message("%s", err)))
 	if h := hintOf(err); h != "" {
-		lipgloss.Fprintln(f.IO.ErrOut, "  "+s.Muted.Render("→")+" "+message("%s", h))
+		lipgloss.Fprintln(f.IO.ErrOut, "  "+s.Muted.Render("→")+" "+f.commands(message("%s", h)))
 	}
 	var v verboser
 	if f.Verbose && errors.As(err, &v) && v.Verbose() != "" {
@@ -94,4 +97,25 @@ func (f *Factory) printError(err error) {
 		// tokens out), but never with its control sequences.
 		lipgloss.Fprintln(f.IO.ErrOut, s.Muted.Render(termsafe.Text(v.Verbose())))
 	}
+}
+
+// commands adds to the commands a message suggests the global flags they
+// need to act on the same profile, environment and key store as this one
+// (see cmdhint). Before the runtime is open (bad flags, a broken
+// config.json), the valid global flags the user gave stand in for it.
+func (f *Factory) commands(msg string) string {
+	if f.runtime != nil {
+		return f.runtime.CommandFlags().Apply(msg)
+	}
+	var fl cmdhint.Flags
+	if _, err := config.Builtin(f.Env); err == nil {
+		fl.Env = f.Env
+	}
+	if config.ValidProfileName(f.Profile) == nil {
+		fl.Profile = f.Profile
+	}
+	if f.Keystore == string(keystore.File) {
+		fl.Keystore = f.Keystore
+	}
+	return fl.Apply(msg)
 }

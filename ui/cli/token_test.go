@@ -404,9 +404,9 @@ func TestTokenErrors(t *testing.T) {
 			"key expired: key " + fx.kid + " on client " + expiredClient + " is past its expiry (MP-121)",
 			"→ key expired: run `systembruker keys rotate`"}},
 		{"no client id", []string{"--profile", "fresh", "--scope", scopeA}, ExitUsage, []string{
-			"no Maskinporten client id: pass --client-id, or create a client with `systembruker client create`"}},
+			"no Maskinporten client id: pass --client-id, or create a client with `systembruker --profile fresh client create`"}},
 		{"no key", []string{"--profile", "fresh", "--scope", scopeA, "--client-id", fx.clientID}, ExitUsage, []string{
-			"no signing key: pass --key NAME, or generate one with `systembruker keys generate`"}},
+			"no signing key: pass --key NAME, or generate one with `systembruker --profile fresh keys generate`"}},
 		{"no scope", []string{"--profile", "fresh"}, ExitUsage, []string{"no scope: pass --scope"}},
 		{"unknown key", []string{"--key", "nope"}, ExitUsage, []string{"no key named nope", "systembruker keys list"}},
 		{"bad alg", []string{"--alg", "HS256"}, ExitUsage, []string{`--alg "HS256": Maskinporten accepts RS256, RS384 or RS512`}},
