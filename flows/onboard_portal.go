@@ -80,6 +80,9 @@ func (r *Runtime) PreparePortal(req PortalRequest) (*PortalGuide, error) {
 		KeyName: info.Name, KID: info.KID, Paste: key.Paste, JWKS: key.JWKS,
 	}
 	g.Steps = g.steps()
+	for i, step := range g.Steps {
+		g.Steps[i] = r.CommandFlags().Apply(step)
+	}
 	return g, nil
 }
 
@@ -150,7 +153,7 @@ func (g *PortalGuide) steps() []string {
 		`On the client's page, go to the key section and choose "Add". Paste the key below into the "JWK or PEM format" field ` +
 			`and choose "Save". (If the field does not take the surrounding [ and ], paste the key without them.)`,
 		fmt.Sprintf("Copy the client id (Klient-ID) from the client's page and paste it here, or run "+
-			"`systembruker --env %s client use CLIENT_ID --key %s`.", g.Env, g.KeyName),
+			"`systembruker client use CLIENT_ID --key %s`.", g.KeyName),
 		"A new client or key can take minutes (up to 10) before Maskinporten accepts it; systembruker keeps trying for a while when it checks.",
 	}
 }

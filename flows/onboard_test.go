@@ -131,11 +131,25 @@ func TestPortalSteps(t *testing.T) {
 			Name: "N", Description: "D", Scopes: []string{"a:b", "c:d"}, KeyName: "k"}
 		text := strings.Join(g.steps(), "\n")
 		for _, want := range []string{e.PortalURL, "Demo Regnskap AS (310000000)", `"Create client"`, "a:b, c:d",
-			`"JWK or PEM format"`, "Klient-ID", "--env " + env + " client use CLIENT_ID --key k", "up to 10"} {
+			`"JWK or PEM format"`, "Klient-ID", "`systembruker client use CLIENT_ID --key k`", "up to 10"} {
 			if !strings.Contains(text, want) {
 				t.Errorf("%s steps lack %q:\n%s", env, want, text)
 			}
 		}
+	}
+}
+
+// The portal steps' command, pasted, acts on the environment they were
+// made for: a bare command would use the profile's own (the sandbox).
+func TestPortalStepsRunAsPrinted(t *testing.T) {
+	h, _ := newTestEnvHome(t)
+	g, err := h.open().PreparePortal(PortalRequest{Name: "Portal client", Scopes: []string{demoScope}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "`systembruker --env test client use CLIENT_ID --key " + g.KeyName + "`"
+	if text := strings.Join(g.Steps, "\n"); !strings.Contains(text, want) {
+		t.Errorf("steps lack %s:\n%s", want, text)
 	}
 }
 

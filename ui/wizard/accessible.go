@@ -61,7 +61,7 @@ func runAccessible(ctx context.Context, rt *flows.Runtime, in io.Reader, out io.
 func (p *plain) println(a ...any)               { fmt.Fprintln(p.out, a...) }
 func (p *plain) printf(format string, a ...any) { fmt.Fprintf(p.out, format, a...) }
 func (p *plain) fail(what string, err error) {
-	p.println(errorView(p.st, 1<<20, what, err))
+	p.println(errorView(p.st, p.rt, 1<<20, what, err))
 }
 
 // run asks a form's questions as line prompts.

@@ -101,7 +101,7 @@ func (f *formStep) view(intro, what string) string {
 	case f.task.running:
 		return intro + "\n\n" + f.task.view(st, f.c.width, f.c.rt)
 	case f.err != nil:
-		return errorView(st, f.c.width, what, f.err) + "\n\n" + f.form.View()
+		return errorView(st, f.c.rt, f.c.width, what, f.err) + "\n\n" + f.form.View()
 	}
 	return intro + "\n\n" + f.form.View()
 }

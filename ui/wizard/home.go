@@ -93,7 +93,7 @@ func (h *home) View() string {
 	var b strings.Builder
 	now := h.c.rt.Now()
 	if h.expErr != nil {
-		b.WriteString(errorView(st, w, "Could not check key expiry", h.expErr) + "\n")
+		b.WriteString(errorView(st, h.c.rt, w, "Could not check key expiry", h.expErr) + "\n")
 	}
 	const maxWarnings = 3
 	for i, k := range h.expiring {

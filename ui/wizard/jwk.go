@@ -124,7 +124,7 @@ func (v *jwkView) update(msg tea.Msg) tea.Cmd {
 		return nil
 	case writtenMsg:
 		if msg.err != nil {
-			v.status = errorView(st, v.c.width, "Could not write the file", msg.err)
+			v.status = errorView(st, v.c.rt, v.c.width, "Could not write the file", msg.err)
 		} else {
 			v.status = wrap(st.OK.Render(styles.GlyphOK+" Wrote "+msg.path)+" (public key only: safe to share).", v.c.width)
 		}
@@ -192,7 +192,7 @@ func (v *jwkView) updateForm(msg tea.Msg) tea.Cmd {
 
 func (v *jwkView) View() string {
 	if v.err != nil {
-		return errorView(v.c.styles, v.c.width, "Could not read the public key of "+v.name, v.err)
+		return errorView(v.c.styles, v.c.rt, v.c.width, "Could not read the public key of "+v.name, v.err)
 	}
 	out := v.intro() + "\n\n" + v.vp.View()
 	if b := v.below(); b != "" {

@@ -102,7 +102,7 @@ func (l *keyList) View() string {
 	}
 	switch {
 	case l.err != nil:
-		head.WriteString(errorView(st, w, "Could not list keys", l.err))
+		head.WriteString(errorView(st, l.c.rt, w, "Could not list keys", l.err))
 		return head.String()
 	case len(l.keys) == 0:
 		head.WriteString(wrap("No keys yet. Maskinporten needs an RSA key to trust the grants you sign. "+

@@ -290,7 +290,7 @@ func (o *onboard) update(msg tea.Msg) tea.Cmd {
 		return nil
 	case writtenMsg:
 		if msg.err != nil {
-			o.status = errorView(o.c.styles, o.c.width, "Could not write the file", msg.err)
+			o.status = errorView(o.c.styles, o.c.rt, o.c.width, "Could not write the file", msg.err)
 		} else {
 			o.status = o.c.styles.OK.Render(styles.GlyphOK+" Wrote "+msg.path) + " (public key only: safe to share)."
 		}

@@ -99,7 +99,7 @@ func (o *onboard) header() string {
 		out += "\n" + wrap(o.note, o.c.width)
 	}
 	if o.err != nil {
-		out += "\n" + errorView(st, o.c.width, o.errWhat(), o.err)
+		out += "\n" + errorView(st, o.c.rt, o.c.width, o.errWhat(), o.err)
 	}
 	return out
 }
@@ -324,7 +324,7 @@ func (o *onboard) resultText() string {
 		line(st.OK.Render(styles.GlyphOK+" Recorded the client") + " you made in the portal.")
 	}
 	if o.proofErr != nil {
-		line(errorView(st, w, "No token yet", o.proofErr))
+		line(errorView(st, o.c.rt, w, "No token yet", o.proofErr))
 		if rt.Env.Name != "sandbox" {
 			line(st.Muted.Render("Digdir can take minutes (up to 10) before a new client or key works; press r to try again."))
 		}

@@ -42,12 +42,15 @@ func wrap(s string, width int) string {
 type hinter interface{ Hint() string }
 
 // errorView says what went wrong and, when the error knows it, what to do.
-func errorView(st *styles.Styles, width int, what string, err error) string {
-	msg := st.Err.Render(styles.GlyphErr+" "+what+":") + " " + safeText(err.Error())
+// The commands it suggests carry the flags that select rt's profile and
+// environment, so that they run as printed.
+func errorView(st *styles.Styles, rt *flows.Runtime, width int, what string, err error) string {
+	cmds := rt.CommandFlags()
+	msg := st.Err.Render(styles.GlyphErr+" "+what+":") + " " + cmds.Apply(safeText(err.Error()))
 	out := wrap(msg, width)
 	var h hinter
 	if errors.As(err, &h) {
-		out += "\n" + wrap(st.Muted.Render("→ ")+safeText(h.Hint()), width)
+		out += "\n" + wrap(st.Muted.Render("→ ")+cmds.Apply(safeText(h.Hint())), width)
 	}
 	return out
 }

@@ -311,7 +311,7 @@ func (t *tokenCheck) View() string {
 	case t.missing != "":
 		return wrap(t.missing+" Press o to set one up in the Maskinporten client step; this screen is ready when you come back.", w)
 	case t.err != nil:
-		return errorView(st, w, "Could not fetch a token", t.err) + "\n\n" +
+		return errorView(st, t.c.rt, w, "Could not fetch a token", t.err) + "\n\n" +
 			wrap(st.Muted.Render("r tries again; esc changes the request."), w)
 	case t.res != nil:
 		out := t.top() + "\n" + t.vp.View()
@@ -382,7 +382,7 @@ func (t *tokenCheck) decoded() string {
 			b.WriteString("• " + strings.ReplaceAll(wrap(s, w-2), "\n", "\n  ") + "\n")
 		}
 		if t.verifyErr != nil {
-			b.WriteString(errorView(st, w, "Signature not verified", t.verifyErr) + "\n")
+			b.WriteString(errorView(st, t.c.rt, w, "Signature not verified", t.verifyErr) + "\n")
 		}
 	}
 	b.WriteString("\n" + st.Subtitle.Render("Claims") + "\n" + prettyJSON(t.res.Claims) + "\n")

@@ -44,7 +44,7 @@ func tokenReady(rt *flows.Runtime) (bool, string) {
 		return false, "Client " + f.ClientID + " has no signing key recorded in this profile."
 	}
 	if _, err := rt.Keys.Info(f.KeyName); err != nil {
-		return false, "The client's key " + f.KeyName + " is not in the keystore here (" + err.Error() + ")."
+		return false, "The client's key " + f.KeyName + " is not in the keystore here (" + rt.CommandFlags().Apply(err.Error()) + ")."
 	}
 	return true, ""
 }
