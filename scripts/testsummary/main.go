@@ -1,0 +1,138 @@
+// Command testsummary reads `go test -json` on stdin, prints what plain
+// `go test` would (each package's result line, and the whole output of
+// every failed test and of a package that failed to build or crashed), and
+// ends with one line counting the tests: "N passed, N failed, N skipped".
+// It exits 1 when anything failed. scripts/test-in-session.sh uses it.
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+)
+
+func main() {
+	failed, err := summarise(os.Stdin, os.Stdout)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "testsummary:", err)
+		os.Exit(2)
+	}
+	if failed {
+		os.Exit(1)
+	}
+}
+
+// event is one line of `go test -json` (cmd/test2json), including the build
+// events that go test adds (build-output, build-fail).
+type event struct {
+	Action     string
+	Package    string
+	ImportPath string
+	Test       string
+	Output     string
+}
+
+// pkg collects one package's output until its result is known.
+type pkg struct {
+	lines  []line
+	result map[string]string // test → pass, fail or skip
+}
+
+type line struct{ test, text string }
+
+type counts struct{ passed, failed, skipped int }
+
+// summarise copies the readable part of in to out, then the count line, and
+// reports whether a test, a package or a build failed.
+func summarise(in io.Reader, out io.Writer) (bool, error) {
+	pkgs := map[string]*pkg{}
+	get := func(name string) *pkg {
+		if pkgs[name] == nil {
+			pkgs[name] = &pkg{result: map[string]string{}}
+		}
+		return pkgs[name]
+	}
+	var c counts
+	broken := false
+	sc := bufio.NewScanner(in)
+	sc.Buffer(make([]byte, 1<<20), 64<<20)
+	for sc.Scan() {
+		var e event
+		if err := json.Unmarshal(sc.Bytes(), &e); err != nil {
+			// Not an event: go test's own complaints (bad flags) come as text.
+			fmt.Fprintln(out, sc.Text())
+			continue
+		}
+		switch e.Action {
+		case "build-output":
+			fmt.Fprint(out, e.Output)
+		case "build-fail":
+			broken = true
+		case "output":
+			p := get(e.Package)
+			p.lines = append(p.lines, line{e.Test, e.Output})
+		case "pass", "fail", "skip":
+			if e.Test != "" {
+				get(e.Package).result[e.Test] = e.Action
+				c.add(e.Action)
+				continue
+			}
+			if e.Action == "fail" && !get(e.Package).anyFailed() {
+				// A build failure, a crash or a timeout outside any test.
+				c.failed++
+			}
+			broken = broken || e.Action == "fail"
+			get(e.Package).print(out, e.Action == "fail")
+			delete(pkgs, e.Package)
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return true, err
+	}
+	fmt.Fprintf(out, "%d passed, %d failed", c.passed, c.failed)
+	if c.skipped > 0 {
+		fmt.Fprintf(out, ", %d skipped", c.skipped)
+	}
+	fmt.Fprintln(out)
+	return broken || c.failed > 0, nil
+}
+
+func (c *counts) add(action string) {
+	switch action {
+	case "pass":
+		c.passed++
+	case "fail":
+		c.failed++
+	case "skip":
+		c.skipped++
+	}
+}
+
+func (p *pkg) anyFailed() bool {
+	for _, r := range p.result {
+		if r == "fail" {
+			return true
+		}
+	}
+	return false
+}
+
+// print writes what plain go test shows: the package's own lines, and, in a
+// failed package, the lines of failed tests and of tests that never ended
+// (a panic or a timeout), without the === RUN/PAUSE/CONT/NAME markers.
+func (p *pkg) print(out io.Writer, failed bool) {
+	for _, l := range p.lines {
+		switch {
+		case l.test == "" && l.text == "PASS\n":
+		case l.test == "":
+			fmt.Fprint(out, l.text)
+		case !failed, p.result[l.test] == "pass", p.result[l.test] == "skip":
+		case strings.HasPrefix(l.text, "=== "):
+		default:
+			fmt.Fprint(out, l.text)
+		}
+	}
+}

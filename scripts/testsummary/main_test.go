@@ -1,0 +1,63 @@
+package main
+
+import (
+	"bytes"
+	"os/exec"
+	"strings"
+	"testing"
+)
+
+// goTestJSON runs the real `go test -json` on packages of testdata/mod.
+func goTestJSON(t *testing.T, pkgs ...string) []byte {
+	t.Helper()
+	cmd := exec.Command("go", append([]string{"test", "-json", "-count=1"}, pkgs...)...)
+	cmd.Dir = "testdata/mod"
+	cmd.Env = append(cmd.Environ(), "GOFLAGS=-mod=mod", "GOWORK=off")
+	out, _ := cmd.Output() // it fails when a test fails; the events say so
+	return out
+}
+
+func TestSummarise(t *testing.T) {
+	for _, tc := range []struct {
+		name       string
+		pkgs       []string
+		last       string
+		failed     bool
+		shows, not []string
+	}{
+		{"all pass", []string{"./good"}, "4 passed, 0 failed, 1 skipped", false,
+			[]string{"ok  \texample.com/mod/good"}, []string{"quiet when it passes", "=== RUN", "PASS\n"}},
+		{"a test fails", []string{"./good", "./bad"}, "6 passed, 3 failed, 1 skipped", true,
+			[]string{"--- FAIL: TestFail", "the reason it failed", "--- FAIL: TestSubFail/broken", "the subtest's reason",
+				"FAIL\texample.com/mod/bad"},
+			[]string{"quiet when it passes", "=== RUN"}},
+		{"the build breaks", []string{"./good", "./broken"}, "4 passed, 1 failed, 1 skipped", true,
+			[]string{"undefined: undefined", "FAIL\texample.com/mod/broken [build failed]"}, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var out bytes.Buffer
+			failed, err := summarise(bytes.NewReader(goTestJSON(t, tc.pkgs...)), &out)
+			if err != nil {
+				t.Fatal(err)
+			}
+			text := out.String()
+			lines := strings.Split(strings.TrimSuffix(text, "\n"), "\n")
+			if got := lines[len(lines)-1]; got != tc.last {
+				t.Errorf("last line %q, want %q\n%s", got, tc.last, text)
+			}
+			if failed != tc.failed {
+				t.Errorf("failed = %v, want %v", failed, tc.failed)
+			}
+			for _, s := range tc.shows {
+				if !strings.Contains(text, s) {
+					t.Errorf("output lacks %q:\n%s", s, text)
+				}
+			}
+			for _, s := range tc.not {
+				if strings.Contains(text, s) {
+					t.Errorf("output has %q:\n%s", s, text)
+				}
+			}
+		})
+	}
+}
