@@ -44,3 +44,47 @@ func TestNormalize(t *testing.T) {
 		t.Errorf("Prefixed = %q", got)
 	}
 }
+
+// The check digit is 11 - (weighted sum mod 11), where 11 becomes 0 and 10
+// means no number with those first eight digits exists.
+func TestValidateCheckDigitEdges(t *testing.T) {
+	tests := []struct {
+		name    string
+		in      string
+		wantErr bool
+	}{
+		{"check digit 0 (sum ≡ 0 mod 11)", "310000000", false},
+		{"check digit 0, another", "831494050", false},
+		{"check digit 0, a third", "977043050", false},
+		{"sum ≡ 0 mod 11 but the digit is 1", "310000001", true},
+		{"sum ≡ 0 mod 11 but the digit is 9", "831494059", true},
+		{"a 0 where the check digit is 6", "974761070", true},
+		{"sum ≡ 1 mod 11 (check 10): 0", "927377730", true},
+		{"sum ≡ 1 mod 11 (check 10): 1", "927377731", true},
+		{"sum ≡ 1 mod 11 (check 10): 9", "800706679", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := Validate(tt.in)
+			if (err != nil) != tt.wantErr {
+				t.Errorf("Validate(%s) = %v, want error: %v", tt.in, err, tt.wantErr)
+			}
+		})
+	}
+	// Every last digit but the one check digit is refused.
+	for _, prefix := range []string{"31000000", "83149405", "92737773"} {
+		valid := 0
+		for d := '0'; d <= '9'; d++ {
+			if Validate(prefix+string(d)) == nil {
+				valid++
+			}
+		}
+		want := 1
+		if prefix == "92737773" {
+			want = 0
+		}
+		if valid != want {
+			t.Errorf("%s?: %d last digits accepted, want %d", prefix, valid, want)
+		}
+	}
+}
