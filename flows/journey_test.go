@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/systembruker/systembruker/config"
+	"github.com/systembruker/systembruker/internal/simtest"
 	"github.com/systembruker/systembruker/keystore"
 )
 
@@ -99,13 +100,17 @@ func TestJourney(t *testing.T) {
 			tokens: Step{State: StateTodo, Detail: "the profile records no scopes for client c1", Command: "systembruker token --scope SCOPE"},
 		},
 	}
+	// One store holds the key for every case that has it: an RSA key costs
+	// up to a second under -race.
+	keyed := journeyRuntime(t, now).Keys
+	if _, err := keyed.Generate("signing", 2048); err != nil {
+		t.Fatal(err)
+	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			rt := journeyRuntime(t, now)
 			if tt.key {
-				if _, err := rt.Keys.Generate("signing", 2048); err != nil {
-					t.Fatal(err)
-				}
+				rt.Keys = keyed
 			}
 			*rt.Facts = tt.facts
 			steps := rt.Journey()
@@ -129,29 +134,27 @@ func TestJourney(t *testing.T) {
 			}
 		})
 	}
-}
 
-// TestJourneyKeystoreExpiry: without Digdir's date, the key's own expiry
-// (a virksomhetssertifikat's end) decides.
-func TestJourneyKeystoreExpiry(t *testing.T) {
-	now := time.Date(2026, 3, 2, 9, 30, 0, 0, time.UTC)
-	rt := journeyRuntime(t, now)
-	if _, err := rt.Keys.Generate("signing", 2048); err != nil {
-		t.Fatal(err)
-	}
-	if err := rt.Keys.SetExpiry("signing", now.Add(5*24*time.Hour)); err != nil {
-		t.Fatal(err)
-	}
-	rt.Facts.ClientID, rt.Facts.KeyName = "c1", "signing"
-	got := rt.Journey()[1]
-	if got.State != StateWarn || got.Detail != "key signing expires on 2026-03-07: rotate it before then" {
-		t.Errorf("client step = %+v", got)
-	}
+	// Without Digdir's date, the key's own expiry (a virksomhetssertifikat's
+	// end) decides.
+	t.Run("expiry from the keystore", func(t *testing.T) {
+		if err := keyed.SetExpiry("signing", now.Add(5*24*time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+		rt := journeyRuntime(t, now)
+		rt.Keys = keyed
+		rt.Facts.ClientID, rt.Facts.KeyName = "c1", "signing"
+		got := rt.Journey()[1]
+		if got.State != StateWarn || got.Detail != "key signing expires on 2026-03-07: rotate it before then" {
+			t.Errorf("client step = %+v", got)
+		}
+	})
 }
 
 func journeyRuntime(t *testing.T, now time.Time) *Runtime {
 	t.Helper()
 	base := t.TempDir()
+	simtest.FastFileStore(t, filepath.Join(base, "data", "keys"), "journey-test")
 	rt, err := Open(Options{
 		Dirs: config.Dirs{
 			Config: filepath.Join(base, "config"), Data: filepath.Join(base, "data"),
