@@ -9,7 +9,6 @@ import (
 	"crypto/x509/pkix"
 	"encoding/json"
 	"encoding/pem"
-	"io"
 	"math/big"
 	"os"
 	"path/filepath"
@@ -17,11 +16,11 @@ import (
 	"testing"
 	"time"
 
-	"filippo.io/age"
 	jose "github.com/go-jose/go-jose/v4"
 	"software.sslmate.com/src/go-pkcs12"
 
 	"github.com/systembruker/systembruker/config"
+	"github.com/systembruker/systembruker/internal/simtest"
 	"github.com/systembruker/systembruker/keystore"
 )
 
@@ -53,40 +52,8 @@ func newKeysCLI(t *testing.T) *keysCLI {
 		t.Fatal(err)
 	}
 	c := &keysCLI{t: t, env: env, dirs: dirs}
-	c.fastIdentity()
+	simtest.FastFileStore(t, filepath.Join(dirs.Data, "keys"), keysTestPassphrase)
 	return c
-}
-
-// fastIdentity pre-creates the file store's identity.age (the store's X25519
-// identity under the passphrase) with a low scrypt work factor. WHY: at age's
-// default, every command that opens the store spends seconds in scrypt under
-// the race detector. The format is the keystore's documented one.
-func (c *keysCLI) fastIdentity() {
-	id, err := age.GenerateX25519Identity()
-	if err != nil {
-		c.t.Fatal(err)
-	}
-	r, err := age.NewScryptRecipient(keysTestPassphrase)
-	if err != nil {
-		c.t.Fatal(err)
-	}
-	r.SetWorkFactor(10)
-	var buf bytes.Buffer
-	w, err := age.Encrypt(&buf, r)
-	if err != nil {
-		c.t.Fatal(err)
-	}
-	io.WriteString(w, id.String()+"\n")
-	if err := w.Close(); err != nil {
-		c.t.Fatal(err)
-	}
-	dir := filepath.Join(c.dirs.Data, "keys")
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		c.t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, "identity.age"), buf.Bytes(), 0o600); err != nil {
-		c.t.Fatal(err)
-	}
 }
 
 // run executes one command line and returns its exit code and streams.
