@@ -190,6 +190,20 @@ add "$s" '{"name": "token (cache hit)", "baseline": "floor", "goal": 0.30, "pre"
 add "$s" '{"name": "token --no-cache", "baseline": "floor"}' "${token[@]}" --no-cache
 compare "$s" "${BENCH_ROUNDS_LATENCY:-150}"
 
+# 3. Package initialisation (GODEBUG=inittrace=1), which load disturbs far
+# less than wall time: the summed init clock of one start, median of 31.
+init_time() { # init_time NAME ARGV...
+	local name=$1
+	shift
+	for _ in $(seq 31); do
+		GODEBUG=inittrace=1 "$@" 2>&1 >/dev/null | awk '/^init / {t += $5; n++} END {printf "%.3f %d\n", t, n}'
+	done | sort -n | awk -v name="$name" 'NR == 16 {printf "init  %s: %.2f ms in %d packages (median of 31 starts)\n", name, $1, $2}'
+}
+{
+	init_time "floor -h" "$bin/floor" -h
+	init_time "systembruker --version" "$bin/systembruker" --version
+} | tee -a "$work/summary"
+
 if [[ -n "${BENCH_OUT:-}" ]]; then
 	mkdir -p "$BENCH_OUT"
 	cp "$work"/*.result.json "$BENCH_OUT"/
