@@ -2,10 +2,12 @@ package wizard
 
 import (
 	"crypto/rand"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -54,24 +56,47 @@ func TestEndToEndInTmux(t *testing.T) {
 	}
 }
 
-// buildBinary builds cmd/tui the way `make build` does.
+// buildBinary builds cmd/tui the way `make build` does, once for the
+// package's tests: each link costs seconds of CPU under a loaded machine.
 func buildBinary(t *testing.T) string {
 	t.Helper()
-	goTool, err := exec.LookPath("go")
-	if err != nil {
-		t.Fatalf("go tool not on PATH: %v", err)
+	built.once.Do(func() {
+		goTool, err := exec.LookPath("go")
+		if err != nil {
+			built.err = err
+			return
+		}
+		if built.dir, built.err = os.MkdirTemp("", "systembruker-e2e-"); built.err != nil {
+			return
+		}
+		bin := filepath.Join(built.dir, "systembruker")
+		cmd := exec.Command(goTool, "build", "-o", bin, "./cmd/tui")
+		cmd.Dir = filepath.Join("..", "..")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			built.err = fmt.Errorf("go build ./cmd/tui: %v\n%s", err, out)
+			return
+		}
+		built.bin = bin
+	})
+	if built.err != nil {
+		t.Fatal(built.err)
 	}
-	root, err := filepath.Abs(filepath.Join("..", ".."))
-	if err != nil {
-		t.Fatal(err)
+	return built.bin
+}
+
+// built is the binary buildBinary made; TestMain removes it.
+var built struct {
+	once     sync.Once
+	dir, bin string
+	err      error
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if built.dir != "" {
+		os.RemoveAll(built.dir)
 	}
-	bin := filepath.Join(t.TempDir(), "systembruker")
-	cmd := exec.Command(goTool, "build", "-o", bin, "./cmd/tui")
-	cmd.Dir = root
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build ./cmd/tui: %v\n%s", err, out)
-	}
-	return bin
+	os.Exit(code)
 }
 
 // tmux drives one session on a private server: its own socket, no config.
