@@ -45,8 +45,10 @@ type Step struct {
 
 // Journey reports each step's state from the profile and the keystore. It
 // reads local state only, so the home screen opens instantly and offline.
+// Each command carries the flags that make it act on this profile and
+// environment (see CommandFlags).
 func (r *Runtime) Journey() []Step {
-	return []Step{
+	steps := []Step{
 		r.keysStep(),
 		r.clientStep(),
 		{ID: StepSystem, Title: "System register", State: StateNotBuilt},
@@ -54,6 +56,11 @@ func (r *Runtime) Journey() []Step {
 		{ID: StepRequests, Title: "System-user requests", State: StateNotBuilt},
 		r.tokensStep(),
 	}
+	flags := r.CommandFlags()
+	for i := range steps {
+		steps[i].Command = flags.Command(steps[i].Command)
+	}
+	return steps
 }
 
 func (r *Runtime) keysStep() Step {

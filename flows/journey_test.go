@@ -2,6 +2,7 @@ package flows
 
 import (
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -123,6 +124,9 @@ func TestJourney(t *testing.T) {
 				id   StepID
 			}{{steps[1], tt.client, StepClient}, {steps[5], tt.tokens, StepTokens}} {
 				c.want.ID, c.want.Title = c.id, c.got.Title
+				// The journey's keys are in the file store, so a pasted
+				// command must name it.
+				c.want.Command = strings.Replace(c.want.Command, "systembruker ", "systembruker --keystore file ", 1)
 				if c.got != c.want {
 					t.Errorf("%s step = %+v\nwant %+v", c.id, c.got, c.want)
 				}
@@ -169,4 +173,21 @@ func journeyRuntime(t *testing.T, now time.Time) *Runtime {
 		t.Fatal(err)
 	}
 	return rt
+}
+
+// The journey's commands run as printed: in another environment or profile
+// than a bare command would pick, they name it.
+func TestJourneyCommandsRunAsPrinted(t *testing.T) {
+	rt, err := Open(Options{
+		Dirs: config.Dirs{Config: t.TempDir(), Data: t.TempDir()}, Env: config.Test, Profile: "acme",
+		Getenv: func(string) string { return "" },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range rt.Journey() {
+		if s.Command != "" && !strings.HasPrefix(s.Command, "systembruker --env test --profile acme ") {
+			t.Errorf("%s: command %q does not select test and acme", s.ID, s.Command)
+		}
+	}
 }

@@ -73,7 +73,7 @@ func TestJourneyNamesAHalfStoredKey(t *testing.T) {
 	}
 	markPending(t, rt.Keys, "half")
 	got := rt.Journey()[0]
-	if got.State != StateWarn || got.Detail != "key half is incomplete" || got.Command != "systembruker keys delete half" {
+	if got.State != StateWarn || got.Detail != "key half is incomplete" || got.Command != "systembruker --keystore file keys delete half" {
 		t.Errorf("keys step = %+v", got)
 	}
 }

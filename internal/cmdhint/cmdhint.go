@@ -77,15 +77,16 @@ func (f Flags) span(s string) string {
 				end, sep = i, p
 			}
 		}
-		b.WriteString(f.command(s[:end]))
+		b.WriteString(f.Command(s[:end]))
 		b.WriteString(sep)
 		s = s[min(end+len(sep), len(s)):]
 	}
 	return b.String()
 }
 
-// command adds the flags to one command if it runs the program.
-func (f Flags) command(c string) string {
+// Command adds the flags to one command line if it runs the program
+// ("systembruker keys list"); anything else comes back unchanged.
+func (f Flags) Command(c string) string {
 	lead := c[:len(c)-len(strings.TrimLeft(c, " "))]
 	rest := c[len(lead):]
 	if rest != Program && !strings.HasPrefix(rest, Program+" ") {

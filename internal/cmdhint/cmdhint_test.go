@@ -50,3 +50,17 @@ func TestApply(t *testing.T) {
 		})
 	}
 }
+
+func TestCommand(t *testing.T) {
+	f := Flags{Env: "test", Profile: "acme"}
+	for _, tt := range []struct{ in, want string }{
+		{"systembruker keys rotate", "systembruker --env test --profile acme keys rotate"},
+		{"systembruker --env prod keys rotate", "systembruker --profile acme --env prod keys rotate"},
+		{"", ""},
+		{"openssl genpkey", "openssl genpkey"},
+	} {
+		if got := f.Command(tt.in); got != tt.want {
+			t.Errorf("Command(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
