@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 )
 
@@ -120,19 +121,56 @@ func (p *pkg) anyFailed() bool {
 	return false
 }
 
-// print writes what plain go test shows: the package's own lines, and, in a
-// failed package, the lines of failed tests and of tests that never ended
-// (a panic or a timeout), without the === RUN/PAUSE/CONT/NAME markers.
+// print writes what plain go test shows: in a failed package, each failed
+// test with its "--- FAIL" line first and its failed subtests nested under
+// it (tests that never ended, from a panic or a timeout, as they are), then
+// the package's own lines.
 func (p *pkg) print(out io.Writer, failed bool) {
+	if failed {
+		var order []string
+		own := map[string][]string{}
+		head := map[string]string{}
+		for _, l := range p.lines {
+			switch {
+			case l.test == "", strings.HasPrefix(l.text, "=== "):
+				continue
+			case strings.HasPrefix(l.text, "--- "):
+				head[l.test] = l.text
+			default:
+				own[l.test] = append(own[l.test], l.text)
+			}
+			if !slices.Contains(order, l.test) {
+				order = append(order, l.test)
+			}
+		}
+		var show func(test, indent string)
+		show = func(test, indent string) {
+			fmt.Fprint(out, indent+head[test])
+			for _, t := range own[test] {
+				fmt.Fprint(out, indent+t)
+			}
+			for _, sub := range order {
+				rest, ok := strings.CutPrefix(sub, test+"/")
+				if ok && !strings.Contains(rest, "/") && p.failed(sub) {
+					show(sub, indent+"    ")
+				}
+			}
+		}
+		for _, t := range order {
+			if !strings.Contains(t, "/") && p.failed(t) {
+				show(t, "")
+			}
+		}
+	}
 	for _, l := range p.lines {
-		switch {
-		case l.test == "" && l.text == "PASS\n":
-		case l.test == "":
-			fmt.Fprint(out, l.text)
-		case !failed, p.result[l.test] == "pass", p.result[l.test] == "skip":
-		case strings.HasPrefix(l.text, "=== "):
-		default:
+		if l.test == "" && l.text != "PASS\n" {
 			fmt.Fprint(out, l.text)
 		}
 	}
+}
+
+// failed reports whether a test failed or never ended.
+func (p *pkg) failed(test string) bool {
+	r := p.result[test]
+	return r == "fail" || r == ""
 }
