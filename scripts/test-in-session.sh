@@ -9,6 +9,8 @@ trap 'rm -rf "$keyrings"' EXIT
 eval "$(printf 'systembruker-ci' | XDG_DATA_HOME="$keyrings" gnome-keyring-daemon --daemonize --unlock --components=secrets)"
 export GNOME_KEYRING_CONTROL SYSTEMBRUKER_TEST_KEYCHAIN=1
 # go test -json feeds testsummary, which prints what plain go test would and
-# ends with "N passed, N failed[, N skipped]"; either failing fails the run.
+# ends with "N passed, N failed[, N skipped]", counting the checks test.sh
+# saw fail; any failure fails the run.
 go build -o "$keyrings/testsummary" "$(cd "$(dirname "$0")" && pwd)/testsummary"
-go test -race -count=1 -json "${@:-./...}" | "$keyrings/testsummary"
+go test -race -count=1 -json "${@:-./...}" |
+	"$keyrings/testsummary" -failed "${SYSTEMBRUKER_TEST_FAILED_CHECKS:-}"

@@ -2,12 +2,16 @@
 // `go test` would (each package's result line, and the whole output of
 // every failed test and of a package that failed to build or crashed), and
 // ends with one line counting the tests: "N passed, N failed, N skipped".
-// It exits 1 when anything failed. scripts/test-in-session.sh uses it.
+// -failed names checks that failed before the tests ran (gofmt, go vet):
+// each is shown and counted as a failure, so the closing line tells the
+// whole story. It exits 1 when anything failed. scripts/test-in-session.sh
+// uses it.
 package main
 
 import (
 	"bufio"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -16,7 +20,13 @@ import (
 )
 
 func main() {
-	failed, err := summarise(os.Stdin, os.Stdout)
+	checks := flag.String("failed", "", "comma-separated checks that failed before the tests")
+	flag.Parse()
+	var failedChecks []string
+	if *checks != "" {
+		failedChecks = strings.Split(*checks, ",")
+	}
+	failed, err := summarise(os.Stdin, os.Stdout, failedChecks)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "testsummary:", err)
 		os.Exit(2)
@@ -47,8 +57,8 @@ type line struct{ test, text string }
 type counts struct{ passed, failed, skipped int }
 
 // summarise copies the readable part of in to out, then the count line, and
-// reports whether a test, a package or a build failed.
-func summarise(in io.Reader, out io.Writer) (bool, error) {
+// reports whether a check, a test, a package or a build failed.
+func summarise(in io.Reader, out io.Writer, failedChecks []string) (bool, error) {
 	pkgs := map[string]*pkg{}
 	get := func(name string) *pkg {
 		if pkgs[name] == nil {
@@ -92,6 +102,10 @@ func summarise(in io.Reader, out io.Writer) (bool, error) {
 	}
 	if err := sc.Err(); err != nil {
 		return true, err
+	}
+	for _, name := range failedChecks {
+		fmt.Fprintf(out, "FAIL\t%s (see above)\n", name)
+		c.failed++
 	}
 	fmt.Fprintf(out, "%d passed, %d failed", c.passed, c.failed)
 	if c.skipped > 0 {

@@ -21,25 +21,28 @@ func TestSummarise(t *testing.T) {
 	for _, tc := range []struct {
 		name       string
 		pkgs       []string
+		checks     []string
 		last       string
 		failed     bool
 		shows, not []string
 	}{
-		{"all pass", []string{"./good"}, "4 passed, 0 failed, 1 skipped", false,
+		{"all pass", []string{"./good"}, nil, "4 passed, 0 failed, 1 skipped", false,
 			[]string{"ok  \texample.com/mod/good"}, []string{"quiet when it passes", "=== RUN", "PASS\n"}},
-		{"a test fails", []string{"./good", "./bad"}, "6 passed, 3 failed, 1 skipped", true,
+		{"a test fails", []string{"./good", "./bad"}, nil, "6 passed, 3 failed, 1 skipped", true,
 			[]string{"--- FAIL: TestFail (", "\n    bad_test.go:7: the reason it failed\n",
 				"--- FAIL: TestSubFail (", "\n    --- FAIL: TestSubFail/broken (",
 				"\n        bad_test.go:11: the subtest's reason\n", "FAIL\texample.com/mod/bad"},
 			[]string{"quiet when it passes", "=== RUN"}},
-		{"a test panics", []string{"./crash"}, "1 passed, 1 failed", true,
+		{"a test panics", []string{"./crash"}, nil, "1 passed, 1 failed", true,
 			[]string{"panic: boom", "FAIL\texample.com/mod/crash"}, nil},
-		{"the build breaks", []string{"./good", "./broken"}, "4 passed, 1 failed, 1 skipped", true,
+		{"go vet failed before", []string{"./good"}, []string{"go vet"}, "4 passed, 1 failed, 1 skipped", true,
+			[]string{"FAIL\tgo vet (see above)\n"}, nil},
+		{"the build breaks", []string{"./good", "./broken"}, nil, "4 passed, 1 failed, 1 skipped", true,
 			[]string{"undefined: undefined", "FAIL\texample.com/mod/broken [build failed]"}, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var out bytes.Buffer
-			failed, err := summarise(bytes.NewReader(goTestJSON(t, tc.pkgs...)), &out)
+			failed, err := summarise(bytes.NewReader(goTestJSON(t, tc.pkgs...)), &out, tc.checks)
 			if err != nil {
 				t.Fatal(err)
 			}
