@@ -163,6 +163,7 @@ func (s *Server) Handler(base string) http.Handler {
 	// One mount per simulated service, each in its own file.
 	h.mountMaskinporten(mux)   // maskinporten.go
 	h.mountAltinnExchange(mux) // exchange.go
+	h.mountSystemRegister(mux) // systemregister*.go
 	h.mountSelfService(mux)    // selfservice.go
 	h.mountControl(mux)        // control.go
 	return s.logRequests(s.delay(s.guardControl(s.injectFaults(mux))))

@@ -96,14 +96,23 @@ type trustedCA struct {
 	Added   time.Time `json:"added"`
 }
 
-// system is a system in Altinn's system register, reduced to what the token
-// endpoint needs; the Altinn handlers extend it.
+// system is a system in Altinn's system register. Systems made through the
+// control API have only the first five fields and are visible.
 type system struct {
 	ID          string    `json:"id"` // {vendor org no}_{name}
 	VendorOrgNo string    `json:"vendor_org_no"`
 	ClientIDs   []string  `json:"client_ids"`
 	IsDeleted   bool      `json:"is_deleted"`
 	Created     time.Time `json:"created"`
+
+	InternalID     string            `json:"internal_id,omitempty"` // the GUID create answers with
+	Name           map[string]string `json:"name,omitempty"`
+	Description    map[string]string `json:"description,omitempty"`
+	Rights         []wireRight       `json:"rights,omitempty"`
+	AccessPackages []wirePackage     `json:"access_packages,omitempty"`
+	RedirectURLs   []string          `json:"redirect_urls,omitempty"`
+	Hidden         bool              `json:"hidden,omitempty"` // isVisible false
+	Updated        time.Time         `json:"updated,omitzero"`
 }
 
 // System user types.
