@@ -17,10 +17,11 @@ const PackagePrefix = "urn:altinn:accesspackage:"
 // VendorID is the vendor's ISO 6523 id, "0192:<orgno>".
 func VendorID(orgNo string) string { return "0192:" + orgNo }
 
-// DefaultID is the id Altinn expects: the vendor's org number, an
-// underscore and a name, without spaces.
+// DefaultID is an id of the form Altinn requires, {orgno}_{name}: the name
+// in lower case with its spaces made dashes ("Smart Regnskap" →
+// 314248295_smart-regnskap).
 func DefaultID(orgNo, name string) string {
-	return orgNo + "_" + strings.Join(strings.Fields(name), "-")
+	return orgNo + "_" + strings.Join(strings.Fields(strings.ToLower(name)), "-")
 }
 
 // CheckID checks an id for the vendor orgNo (AUTH.VLD-00013 and -00001).
