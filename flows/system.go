@@ -44,7 +44,7 @@ type Change struct {
 func (r *Runtime) ResolveSystem(f *SystemFile) (systemregister.System, []string, error) {
 	orgNo := r.Facts.OrgNo
 	if orgNo == "" {
-		return systemregister.System{}, nil, inputErrorf("the profile has no organisation number: set it with `systembruker admin org` (or run the wizard) first")
+		return systemregister.System{}, nil, inputErrorf("the profile has no organisation number: set it with `systembruker org set ORGNO`, or run the wizard")
 	}
 	var warnings []string
 	id := f.ID

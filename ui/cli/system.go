@@ -187,7 +187,7 @@ func newSystemListCmd(f *Factory) *cobra.Command {
 			}
 			list, err := rt.ListSystems(cmd.Context())
 			if err != nil {
-				return err
+				return asUsage(err)
 			}
 			if jsonOut {
 				return printJSON(f.IO.Out, list)
@@ -225,7 +225,7 @@ func newSystemDeleteCmd(f *Factory) *cobra.Command {
 				return err
 			}
 			if err := rt.DeleteSystem(cmd.Context(), id); err != nil {
-				return err
+				return asUsage(err)
 			}
 			f.successf("Deleted system %s in %s", id, rt.Env.Name)
 			return nil

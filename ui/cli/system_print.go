@@ -19,7 +19,11 @@ func printPlan(w io.Writer, p *flows.SystemPlan) {
 	case flows.PlanCreate:
 		fmt.Fprintf(w, "System %s: create (new in Altinn's system register)\n", plain(p.System.ID))
 	default:
-		fmt.Fprintf(w, "System %s: replace (%d fields change)\n", plain(p.System.ID), len(p.Changes))
+		n := fmt.Sprintf("%d fields change", len(p.Changes))
+		if len(p.Changes) == 1 {
+			n = "1 field changes"
+		}
+		fmt.Fprintf(w, "System %s: replace (%s)\n", plain(p.System.ID), n)
 	}
 	for _, c := range p.Changes {
 		switch {
