@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"os"
 	"strings"
 	"unicode"
 
@@ -12,6 +11,7 @@ import (
 	"github.com/pelletier/go-toml/v2/unstable"
 
 	"github.com/systembruker/systembruker/api/altinn/systemregister"
+	"github.com/systembruker/systembruker/internal/readlimit"
 )
 
 // SystemFile is a system definition as the vendor keeps it in version
@@ -60,10 +60,13 @@ func (e *FileError) Error() string {
 	return fmt.Sprintf("%s: %s: %s", loc, e.Field, e.Msg)
 }
 
+// maxSystemFile bounds a system file: a real one is a few kB.
+const maxSystemFile = 1 << 20
+
 // LoadSystemFile reads and checks a system file. Every mistake is reported
 // at once (errors.Join of *FileError), each with its line.
 func LoadSystemFile(path string) (*SystemFile, error) {
-	data, err := os.ReadFile(path)
+	data, err := readlimit.File(path, maxSystemFile, "the system file")
 	if err != nil {
 		return nil, &InputError{fmt.Sprintf("cannot read the system file: %v", err)}
 	}

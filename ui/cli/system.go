@@ -3,12 +3,12 @@ package cli
 import (
 	"errors"
 	"fmt"
-	"strings"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
 	"github.com/systembruker/systembruker/flows"
+	"github.com/systembruker/systembruker/internal/termsafe"
 )
 
 func init() { register("system", newSystemCmd) }
@@ -233,16 +233,6 @@ func newSystemDeleteCmd(f *Factory) *cobra.Command {
 	}
 }
 
-// plain strips terminal control sequences and characters from text that
-// came from Altinn or a file, and keeps it on one line.
-func plain(s string) string {
-	return strings.Map(func(r rune) rune {
-		switch {
-		case r == '\n' || r == '\r' || r == '\t':
-			return ' '
-		case r < 0x20 || (r >= 0x7f && r <= 0x9f) || (r >= 0x202a && r <= 0x202e) || (r >= 0x2066 && r <= 0x2069):
-			return -1
-		}
-		return r
-	}, s)
-}
+// plain is outside text (from Altinn or a file) made safe for the
+// terminal, on one line.
+func plain(s string) string { return termsafe.Line(s) }
