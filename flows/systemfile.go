@@ -97,13 +97,27 @@ func tomlError(path string, err error) error {
 	var de *toml.DecodeError
 	if errors.As(err, &de) {
 		row, col := de.Position()
-		msg := de.Error()
-		if k := de.Key(); len(k) > 0 {
-			msg = strings.Join(k, ".") + ": " + msg
+		key := strings.Join(de.Key(), ".")
+		top, _, _ := strings.Cut(key, ".")
+		if shape, ok := fieldShapes[top]; ok {
+			return &FileError{Path: path, Line: row, Field: key, Msg: "has the wrong type: write it as " + shape}
 		}
-		return &FileError{Path: path, Line: row, Msg: fmt.Sprintf("column %d: %s", col, msg)}
+		return &FileError{Path: path, Line: row, Msg: fmt.Sprintf("column %d: %s", col, de.Error())}
 	}
 	return &FileError{Path: path, Msg: err.Error()}
+}
+
+// fieldShapes says how each field is written, for a value of the wrong
+// type (go-toml's own message names Go types).
+var fieldShapes = map[string]string{
+	"id":              `id = "314248295_name"`,
+	"name":            `name = { nb = "…", nn = "…", en = "…" }`,
+	"description":     `description = { nb = "…", nn = "…", en = "…" }`,
+	"client_ids":      `client_ids = ["…"]`,
+	"redirect_urls":   `redirect_urls = ["https://…"]`,
+	"visible":         "visible = true or visible = false (no quotes)",
+	"access_packages": `access_packages = ["urn:altinn:accesspackage:…"]`,
+	"resources":       `resources = ["resource-id"]`,
 }
 
 // keyLines maps each key, inline-table member and array element of the

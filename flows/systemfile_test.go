@@ -43,7 +43,9 @@ func TestLoadSystemFileErrors(t *testing.T) {
 		{"malformed TOML", goodSystemFile + "visible = yes\n",
 			[]string{"system.toml:7: column 11: "}},
 		{"wrong type", goodSystemFile + "visible = \"yes\"\n",
-			[]string{"system.toml:7: column 11: visible: "}},
+			[]string{"system.toml:7: visible: has the wrong type: write it as visible = true or visible = false (no quotes)"}},
+		{"wrong type in a table", strings.Replace(goodSystemFile, `nn = "Smart Rekneskap"`, "nn = 1", 1),
+			[]string{`system.toml:2: name: has the wrong type: write it as name = { nb = "…", nn = "…", en = "…" }`}},
 		{"unknown field", goodSystemFile + "\nredirect_url = \"https://x.example\"\n",
 			[]string{"system.toml:8: redirect_url: unknown field: the fields are id, name, description"}},
 		{"bad fields", `id = "310000000_smart regnskap"

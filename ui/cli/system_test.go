@@ -117,7 +117,7 @@ func TestSystemApplyRefusals(t *testing.T) {
 	h.withVendor()
 	// A mistake in the file: exit 2 with the line, nothing sent.
 	_, errOut, code := h.run("system", "apply", "-f", h.systemFile(systemTOML+"visible = \"no\"\n"), "--yes")
-	if code != ExitUsage || !strings.Contains(errOut, "system.toml:6: column 11: visible: ") {
+	if code != ExitUsage || !strings.Contains(errOut, "system.toml:6: visible: has the wrong type") {
 		t.Errorf("bad file: exit %d\n%s", code, errOut)
 	}
 	// Altinn's refusal, explained: a client-only package on a visible system.
