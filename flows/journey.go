@@ -51,7 +51,7 @@ func (r *Runtime) Journey() []Step {
 	steps := []Step{
 		r.keysStep(),
 		r.clientStep(),
-		{ID: StepSystem, Title: "System register", State: StateNotBuilt},
+		r.systemStep(),
 		{ID: StepPackages, Title: "Access packages (tilgangspakker)", State: StateNotBuilt},
 		{ID: StepRequests, Title: "System-user requests", State: StateNotBuilt},
 		r.tokensStep(),
@@ -61,6 +61,16 @@ func (r *Runtime) Journey() []Step {
 		steps[i].Command = flags.Command(steps[i].Command)
 	}
 	return steps
+}
+
+// systemStep has commands but no wizard screen yet, so it stays "not built
+// yet" and names the command.
+func (r *Runtime) systemStep() Step {
+	s := Step{ID: StepSystem, Title: "System register", State: StateNotBuilt, Command: "systembruker system apply -f FILE"}
+	if r.Facts.SystemID != "" {
+		s.Detail = "system " + r.Facts.SystemID
+	}
+	return s
 }
 
 func (r *Runtime) keysStep() Step {

@@ -60,6 +60,9 @@ func TestSystemApply(t *testing.T) {
 	if got := h.open().Facts.SystemID; got != id {
 		t.Errorf("profile records system %q, want %q", got, id)
 	}
+	if s := h.open().Journey()[2]; s.ID != StepSystem || s.Detail != "system "+id || s.Command != "systembruker system apply -f FILE" {
+		t.Errorf("journey's system step = %+v", s)
+	}
 
 	// Re-applying the same file finds nothing to do and writes nothing.
 	rt = h.open()
