@@ -2,6 +2,7 @@ package flows
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 
@@ -134,6 +135,9 @@ func (r *Runtime) ApplySystem(ctx context.Context, plan *SystemPlan) (*ApplyResu
 		}
 		if plan.Action == PlanCreate {
 			res.InternalID, err = reg.Create(ctx, plan.System)
+			if err != nil {
+				err = r.createdMeanwhile(ctx, reg, plan, res, err)
+			}
 		} else {
 			err = reg.Replace(ctx, plan.System)
 		}
@@ -148,6 +152,26 @@ func (r *Runtime) ApplySystem(ctx context.Context, plan *SystemPlan) (*ApplyResu
 		}
 	}
 	return res, nil
+}
+
+// createdMeanwhile handles a create refused because the id is taken
+// (AUTH.VLD-00002) although the plan found no system: another run created it
+// since. If Altinn now has exactly the plan's system there is nothing left
+// to do; otherwise the user should look at the new diff.
+func (r *Runtime) createdMeanwhile(ctx context.Context, reg *systemregister.Client, plan *SystemPlan, res *ApplyResult, err error) error {
+	var ae *altinn.Error
+	if !errors.As(err, &ae) || !ae.HasCode("AUTH.VLD-00002") {
+		return err
+	}
+	have, gerr := reg.Get(ctx, plan.System.ID)
+	if gerr != nil || have.IsDeleted {
+		return err
+	}
+	if len(DiffSystems(have, &plan.System)) == 0 {
+		res.Action = PlanNone
+		return nil
+	}
+	return fmt.Errorf("system %s was registered by another run while this one was planning: run `systembruker system diff` to see how it differs, then apply again", plan.System.ID)
 }
 
 // GetSystem reads one of the vendor's systems; id "" means the profile's.

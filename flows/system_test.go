@@ -54,8 +54,17 @@ func TestSystemApply(t *testing.T) {
 			"visible", "client_ids", "redirect_urls", "access_packages", "resources"}) {
 		t.Fatalf("plan = %+v", plan)
 	}
+	// Another run plans the same create and applies second: nothing is
+	// left for it to do.
+	late, err := h.open().PlanSystem(ctx, f)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if res, err := rt.ApplySystem(ctx, plan); err != nil || res.Action != PlanCreate || res.InternalID == "" {
 		t.Fatalf("apply = %+v, %v", res, err)
+	}
+	if res, err := h.open().ApplySystem(ctx, late); err != nil || res.Action != PlanNone {
+		t.Errorf("the late run's apply = %+v, %v; want nothing to do", res, err)
 	}
 	if got := h.open().Facts.SystemID; got != id {
 		t.Errorf("profile records system %q, want %q", got, id)
